@@ -1,0 +1,161 @@
+"""Memories: where a buffer lives and how C allocates, frees and addresses it.
+
+A memory is a *class* deriving from ``Memory`` (never instantiated); its hooks are
+classmethods returning C text, exactly as in Exo, so Exo memory definitions work
+unchanged. A target plugin registers its memories through the ``exo_core_targets`` hook.
+"""
+
+from __future__ import annotations
+
+from .errors import MemGenError
+
+
+def generate_offset(indices: list[str], strides: list[str]) -> str:
+    """The C expression ``sum(index * stride)``, dropping zero terms and ``* 1``."""
+    terms = []
+    for i, s in zip(indices, strides):
+        i, s = str(i), str(s)
+        if i == "0" or s == "0":
+            continue
+        if s == "1":
+            terms.append(i)
+        elif i == "1":
+            terms.append(s)
+        else:
+            terms.append(f"({i}) * ({s})")
+    return " + ".join(terms) if terms else "0"
+
+
+class Memory:
+    """Base class of memories. Override the classmethods below.
+
+    ``prim_type`` is a C type name (``float``, ``int8_t``...), ``shape`` a list of C
+    expressions (literal extents appear as decimal strings, empty for a scalar), and
+    ``srcinfo`` the location of the allocation (use it in ``MemGenError`` messages).
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def global_(cls) -> str:
+        """C text emitted once in the .c file when the memory is used anywhere."""
+        return ""
+
+    @classmethod
+    def alloc(cls, new_name: str, prim_type: str, shape: list[str], srcinfo) -> str:
+        """The C statement that declares and allocates ``new_name``."""
+        raise MemGenError(f"memory {cls.name()} does not implement alloc", srcinfo)
+
+    @classmethod
+    def free(cls, new_name: str, prim_type: str, shape: list[str], srcinfo) -> str:
+        """The C statement run after the last use of the buffer (may be empty)."""
+        return ""
+
+    @classmethod
+    def window(cls, basetyp, baseptr: str, indices: list[str], strides: list[str], srcinfo) -> str:
+        """A C expression designating the element (or sub-buffer) at ``indices``.
+
+        The default is ``baseptr[offset]`` (``baseptr.data[offset]`` for a window value)."""
+        offset = generate_offset(indices, strides)
+        if basetyp.is_win():
+            baseptr = f"{baseptr}.data"
+        return f"{baseptr}[{offset}]"
+
+    @classmethod
+    def can_read(cls) -> bool:
+        """Whether plain C may read elements; if False only instrs may touch the buffer."""
+        raise NotImplementedError
+
+    @classmethod
+    def write(cls, s, lhs: str, rhs: str) -> str:
+        raise MemGenError(f"cannot write to memory {cls.name()} outside an instr", getattr(s, "srcinfo", None))
+
+    @classmethod
+    def reduce(cls, s, lhs: str, rhs: str) -> str:
+        raise MemGenError(f"cannot reduce into memory {cls.name()} outside an instr", getattr(s, "srcinfo", None))
+
+
+class DRAM(Memory):
+    """Ordinary memory: scalars on the stack, tensors on the heap (malloc/free)."""
+
+    @classmethod
+    def global_(cls):
+        return "#include <stdio.h>\n#include <stdlib.h>\n"
+
+    @classmethod
+    def alloc(cls, new_name, prim_type, shape, srcinfo):
+        if not shape:
+            return f"{prim_type} {new_name};"
+        size = " * ".join(f"({s})" if not str(s).isdigit() else str(s) for s in shape)
+        return f"{prim_type} *{new_name} = ({prim_type}*) malloc({size} * sizeof(*{new_name}));"
+
+    @classmethod
+    def free(cls, new_name, prim_type, shape, srcinfo):
+        return "" if not shape else f"free({new_name});"
+
+    @classmethod
+    def can_read(cls):
+        return True
+
+    @classmethod
+    def write(cls, s, lhs, rhs):
+        return f"{lhs} = {rhs};"
+
+    @classmethod
+    def reduce(cls, s, lhs, rhs):
+        return f"{lhs} += {rhs};"
+
+
+def _const_extents(cls, shape, srcinfo):
+    for s in shape:
+        if not str(s).isdigit():
+            raise MemGenError(f"{cls.name()} needs constant extents, got '{s}'", srcinfo)
+
+
+class DRAM_STATIC(DRAM):
+    """A ``static`` C array: constant extents, one copy per program (not reentrant)."""
+
+    @classmethod
+    def global_(cls):
+        return ""
+
+    @classmethod
+    def alloc(cls, new_name, prim_type, shape, srcinfo):
+        if not shape:
+            return f"static {prim_type} {new_name};"
+        _const_extents(cls, shape, srcinfo)
+        n = 1
+        for s in shape:
+            n *= int(s)
+        return f"static {prim_type} {new_name}[{n}];"
+
+    @classmethod
+    def free(cls, new_name, prim_type, shape, srcinfo):
+        return ""
+
+
+class DRAM_STACK(DRAM):
+    """A C array on the stack: constant extents; safe in parallel code."""
+
+    @classmethod
+    def global_(cls):
+        return ""
+
+    @classmethod
+    def alloc(cls, new_name, prim_type, shape, srcinfo):
+        if not shape:
+            return f"{prim_type} {new_name};"
+        _const_extents(cls, shape, srcinfo)
+        n = 1
+        for s in shape:
+            n *= int(s)
+        return f"{prim_type} {new_name}[{n}];"
+
+    @classmethod
+    def free(cls, new_name, prim_type, shape, srcinfo):
+        return ""
+
+
+__all__ = ["Memory", "DRAM", "DRAM_STATIC", "DRAM_STACK", "MemGenError", "generate_offset"]

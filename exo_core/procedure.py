@@ -1,0 +1,130 @@
+"""``Procedure``, the user's handle on a proc, and the ``@proc`` / ``@instr`` decorators.
+
+A Procedure wraps an immutable ``ProcDef``. Scheduling returns new Procedures; the old
+one is never changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .errors import ExoError
+from .ir import InstrInfo, ProcDef
+
+
+class Procedure:
+    """A procedure of the language (or an instruction, when it carries a C template)."""
+
+    __slots__ = ("_ir", "_parent", "_trace", "_cache", "__weakref__")
+
+    def __init__(self, ir: ProcDef, *, parent: "Procedure | None" = None, trace: tuple = ()):
+        self._ir = ir
+        self._parent = parent
+        self._trace = trace
+        self._cache: dict = {}
+
+    # --- introspection -------------------------------------------------------------
+    def name(self) -> str:
+        return self._ir.name
+
+    def is_instr(self) -> bool:
+        return self._ir.instr is not None
+
+    def instr(self) -> str | None:
+        """The C template, for an instr."""
+        return self._ir.instr.c_instr if self._ir.instr else None
+
+    def c_global(self) -> str | None:
+        return self._ir.instr.c_global if self._ir.instr else None
+
+    def args(self):
+        """The parameters, as argument cursors."""
+        from .cursors import args_of
+
+        return args_of(self)
+
+    def body(self):
+        """The body, as a block cursor."""
+        from .cursors import body_of
+
+        return body_of(self)
+
+    def INTERNAL_proc(self) -> ProcDef:
+        """The underlying LoopIR (for tools and tests; not a stable API)."""
+        return self._ir
+
+    # --- printing ------------------------------------------------------------------
+    def __str__(self) -> str:
+        from .ir.printer import proc_to_str
+
+        return proc_to_str(self._ir)
+
+    def __repr__(self) -> str:
+        kind = "instr" if self.is_instr() else "proc"
+        return f"<{kind} {self.name()}>"
+
+    def _repr_markdown_(self) -> str:
+        return "```python\n" + str(self) + "\n```"
+
+    # --- compilation ---------------------------------------------------------------
+    def c_code_str(self) -> str:
+        """The header and the C source of this procedure (and its callees), as one string."""
+        from .backend import compile_procs_to_strings
+
+        c, h = compile_procs_to_strings([self], "c_code_str.h")
+        return f"{h}\n{c}"
+
+    def compile_c(self, directory, filename: str) -> None:
+        """Write ``directory/filename.c`` and ``directory/filename.h``."""
+        from .backend import compile_procs
+
+        compile_procs([self], Path(directory), f"{filename}.c", f"{filename}.h")
+
+    def jit(self, target=None, **options):
+        """A Python callable running the compiled procedure on numpy arrays and ints."""
+        from .jit import jit
+
+        return jit(self, target=target, **options)
+
+    def interpret(self, **kwargs):
+        """Run the procedure in the reference interpreter (arrays are updated in place)."""
+        from .interp import interpret
+
+        return interpret(self, **kwargs)
+
+
+def _caller_scope(depth: int) -> dict:
+    frame = sys._getframe(depth + 1)
+    # Snapshot: with PEP 667 f_locals is a live proxy.
+    return dict(frame.f_locals)
+
+
+def _build(func, caller_locals: dict, instr: InstrInfo | None) -> Procedure:
+    from .analysis.boundscheck import check_proc
+    from .frontend import parse_procedure
+
+    try:
+        ir = parse_procedure(func, caller_locals=caller_locals, instr=instr)
+        check_proc(ir)
+    except ExoError as err:
+        # The user's file:line is in the message; our frames would only hide it.
+        raise err.with_traceback(None) from None
+    return Procedure(ir)
+
+
+def proc(func) -> Procedure:
+    """Decorator: parse a Python function as a procedure of the language."""
+    return _build(func, _caller_scope(1), None)
+
+
+def instr(c_instr: str, c_global: str = ""):
+    """Decorator: a procedure whose body is the meaning of the C template ``c_instr``."""
+    if not isinstance(c_instr, str):
+        raise TypeError("@instr takes the C template string: @instr(\"...\")")
+    caller_locals = _caller_scope(1)
+
+    def wrap(func) -> Procedure:
+        return _build(func, caller_locals, InstrInfo(c_instr, c_global))
+
+    return wrap
