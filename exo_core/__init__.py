@@ -34,11 +34,8 @@ def interpret(proc, **kwargs):
     return _interpret(proc, **kwargs)
 
 
-def jit(proc, target=None, **options):
-    """Compile ``proc`` for ``target`` (default: the host C target) into a Python callable."""
-    from .jit import jit as _jit
-
-    return _jit(proc, target=target, **options)
+# The function, bound at import time so `exo_core.jit(proc)` works.
+from .jit_compiler import jit  # noqa: E402
 
 
 __all__ = [

@@ -83,7 +83,7 @@ class Procedure:
 
     def jit(self, target=None, **options):
         """A Python callable running the compiled procedure on numpy arrays and ints."""
-        from .jit import jit
+        from .jit_compiler import jit
 
         return jit(self, target=target, **options)
 

@@ -1,0 +1,171 @@
+"""Coarse effect summaries: which parameters and config fields a proc reads and writes.
+
+Used where a call must be accounted for without re-analysing the callee body: races
+inside ``par`` loops, config havoc after a call, aliasing of config fields passed as
+data. Summaries are transitive over calls and cached per ``ProcDef`` (identity).
+"""
+
+from __future__ import annotations
+
+from ..ir.nodes import (
+    Alloc,
+    Assign,
+    BinOp,
+    Call,
+    Extern,
+    For,
+    If,
+    ProcDef,
+    Read,
+    ReadConfig,
+    Reduce,
+    USub,
+    WindowExpr,
+    WindowStmt,
+    WriteConfig,
+)
+from ..ir.types import ControlType
+
+
+class ProcEffects:
+    """``reads``/``writes``/``reduces``: numeric parameter Syms; ``cfg_*``: (config, field)."""
+
+    __slots__ = ("reads", "writes", "reduces", "cfg_reads", "cfg_writes")
+
+    def __init__(self):
+        self.reads: set = set()
+        self.writes: set = set()
+        self.reduces: set = set()
+        self.cfg_reads: set = set()
+        self.cfg_writes: set = set()
+
+    def kinds(self, param) -> tuple:
+        out = []
+        if param in self.reads:
+            out.append("read")
+        if param in self.writes:
+            out.append("write")
+        if param in self.reduces:
+            out.append("reduce")
+        return tuple(out)
+
+
+_CACHE: dict = {}
+_MAX = 4096
+
+
+def proc_effects(proc: ProcDef) -> ProcEffects:
+    eff = _CACHE.get(proc)
+    if eff is None:
+        if len(_CACHE) >= _MAX:
+            _CACHE.clear()
+        eff = ProcEffects()
+        _Summary(eff, proc).block(proc.body)
+        for p in proc.preds:
+            _Summary(eff, proc).expr(p)
+        _CACHE[proc] = eff
+    return eff
+
+
+class _Summary:
+    def __init__(self, eff: ProcEffects, proc: ProcDef | None):
+        self.eff = eff
+        self.root: dict = {}  # window-statement Sym -> root Sym
+        self.locals: set = set()
+
+    def r(self, sym):
+        return self.root.get(sym, sym)
+
+    def block(self, stmts):
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s):
+        t = type(s)
+        if t is Assign or t is Reduce:
+            for i in s.idx:
+                self.expr(i)
+            self.expr(s.rhs)
+            (self.eff.writes if t is Assign else self.eff.reduces).add(self.r(s.name))
+        elif t is WriteConfig:
+            self.expr(s.rhs)
+            self.eff.cfg_writes.add((s.config, s.field))
+        elif t is If:
+            self.expr(s.cond)
+            self.block(s.body)
+            self.block(s.orelse)
+        elif t is For:
+            self.expr(s.lo)
+            self.expr(s.hi)
+            self.block(s.body)
+        elif t is Alloc:
+            for e in getattr(s.type, "hi", ()):
+                self.expr(e)
+        elif t is WindowStmt:
+            self.root[s.name] = self.r(s.rhs.name)
+            self.expr(s.rhs)
+        elif t is Call:
+            self.call(s)
+
+    def call(self, s: Call):
+        sub = proc_effects(s.proc)
+        self.eff.cfg_reads |= sub.cfg_reads
+        self.eff.cfg_writes |= sub.cfg_writes
+        for p, a in zip(s.proc.args, s.args):
+            if isinstance(p.type, ControlType):
+                self.expr(a)
+                continue
+            if type(a) is ReadConfig:
+                kinds = sub.kinds(p.name)
+                if "read" in kinds:
+                    self.eff.cfg_reads.add((a.config, a.field))
+                if "write" in kinds or "reduce" in kinds:
+                    self.eff.cfg_writes.add((a.config, a.field))
+                continue
+            if type(a) not in (Read, WindowExpr):
+                self.expr(a)
+                continue
+            for k in ("read", "write", "reduce"):
+                if p.name in getattr(sub, k + "s"):
+                    getattr(self.eff, k + "s").add(self.r(a.name))
+            if type(a) is WindowExpr:
+                self.expr(a)
+            else:
+                for i in a.idx:
+                    self.expr(i)
+
+    def expr(self, e):
+        t = type(e)
+        if t is Read:
+            if e.idx or not isinstance(e.type, ControlType):
+                self.eff.reads.add(self.r(e.name))
+            for i in e.idx:
+                self.expr(i)
+        elif t is ReadConfig:
+            self.eff.cfg_reads.add((e.config, e.field))
+        elif t is BinOp:
+            self.expr(e.lhs)
+            self.expr(e.rhs)
+        elif t is USub:
+            self.expr(e.arg)
+        elif t is Extern:
+            for a in e.args:
+                self.expr(a)
+        elif t is WindowExpr:
+            for w in e.idx:
+                for sub in (getattr(w, "lo", None), getattr(w, "hi", None), getattr(w, "pt", None)):
+                    if sub is not None:
+                        self.expr(sub)
+
+
+def config_writes(stmts) -> set:
+    """The (config, field) pairs a block may write, through calls too."""
+    eff = ProcEffects()
+    _Summary(eff, None).block(stmts)
+    return eff.cfg_writes
+
+
+def config_reads_of(e) -> set:
+    eff = ProcEffects()
+    _Summary(eff, None).expr(e)
+    return eff.cfg_reads
