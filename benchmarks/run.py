@@ -42,10 +42,10 @@ def bench_frontend_and_backend() -> dict:
     corpus = ROOT / "tests" / "corpus" / "kernels.py"
     sys.path.insert(0, str(ROOT))
     for label, path in (("demo", demo), ("corpus", corpus)):
-        best, median = _best(lambda: _load(path, f"bench_{label}"))
+        best, median = _best(lambda path=path, label=label: _load(path, f"bench_{label}"))
         module = _load(path, f"bench_{label}")
         procs = [v for v in vars(module).values() if type(v).__name__ == "Procedure" and not v.is_instr()]
-        c_best, c_median = _best(lambda: compile_procs_to_strings(procs, f"{label}.h"))
+        c_best, c_median = _best(lambda procs=procs, label=label: compile_procs_to_strings(procs, f"{label}.h"))
         results[label] = {
             "procs": len(procs),
             "define_seconds_best": best,

@@ -9,7 +9,7 @@ from .config import Config, config
 from .errors import *  # noqa: F403
 from .errors import ExoError, ParseFragmentError, SchedulingError
 from .extern import Extern
-from .memory import DRAM, DRAM_STACK, DRAM_STATIC, Memory, MemGenError
+from .memory import DRAM, DRAM_STACK, DRAM_STATIC, MemGenError, Memory
 from .procedure import Procedure, instr, proc
 
 
@@ -36,7 +36,6 @@ def interpret(proc, **kwargs):
 
 # The function, bound at import time so `exo_core.jit(proc)` works.
 from .jit_compiler import jit  # noqa: E402
-
 
 __all__ = [
     "proc", "instr", "config", "Procedure", "Config", "Memory", "Extern", "DRAM", "DRAM_STATIC",

@@ -18,7 +18,7 @@ class Procedure:
 
     __slots__ = ("_ir", "_parent", "_trace", "_cache", "__weakref__")
 
-    def __init__(self, ir: ProcDef, *, parent: "Procedure | None" = None, trace: tuple = ()):
+    def __init__(self, ir: ProcDef, *, parent: Procedure | None = None, trace: tuple = ()):
         self._ir = ir
         self._parent = parent
         self._trace = trace

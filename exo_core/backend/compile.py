@@ -124,7 +124,7 @@ def _header(lib: Library, protos: list[str]) -> str:
 
 
 _PORTABILITY_MACROS = """\
-// Compiler feature macros adapted from Hedley (public domain)
+// EXO_ASSUME(e): tells the C compiler that e holds (from the proc's preconditions).
 #ifndef EXO_HAS_BUILTIN
 #  if defined(__has_builtin)
 #    define EXO_HAS_BUILTIN(builtin) __has_builtin(builtin)

@@ -1,14 +1,65 @@
 """LoopIR: types, nodes and generic walks. See nodes.py for the node set."""
 
-from .nodes import *  # noqa: F401,F403
+from . import types
 from .nodes import (
-    Alloc, Assign, BinOp, Call, Const, Expr, Extern, FnArg, For, Free, If, InstrInfo,
-    Interval, Node, Pass, Point, ProcDef, Read, ReadConfig, Reduce, Stmt, StrideExpr,
-    USub, WindowExpr, WindowStmt, WriteConfig,
+    BOOL_OPS,
+    CMP_OPS,
+    INDEX_OPS,
+    LOOP_MODES,
+    Alloc,
+    Assign,
+    BinOp,
+    Call,
+    Const,
+    Expr,
+    Extern,
+    FnArg,
+    For,
+    Free,
+    If,
+    InstrInfo,
+    Interval,
+    Node,
+    Pass,
+    Point,
+    ProcDef,
+    Read,
+    ReadConfig,
+    Reduce,
+    Stmt,
+    StrideExpr,
+    USub,
+    WindowExpr,
+    WindowStmt,
+    WriteConfig,
 )
 from .sym import NULL_SRC, SrcInfo, Sym
 from .types import (
-    BOOL, F16, F32, F64, I8, I32, INDEX, INT, R, SIZE, STRIDE, UI8, UI16,
-    ControlType, ScalarType, Tensor, Type,
+    BOOL,
+    F16,
+    F32,
+    F64,
+    I8,
+    I32,
+    INDEX,
+    INT,
+    SIZE,
+    STRIDE,
+    UI8,
+    UI16,
+    ControlType,
+    R,
+    ScalarType,
+    Tensor,
+    Type,
 )
 from .visit import alpha_equal, children, map_bottom_up, walk, walk_proc
+
+__all__ = [
+    "types", "BOOL_OPS", "CMP_OPS", "INDEX_OPS", "LOOP_MODES", "Alloc", "Assign", "BinOp", "Call", "Const",
+    "Expr", "Extern", "FnArg", "For", "Free", "If", "InstrInfo", "Interval", "Node", "Pass", "Point",
+    "ProcDef", "Read", "ReadConfig", "Reduce", "Stmt", "StrideExpr", "USub", "WindowExpr", "WindowStmt",
+    "WriteConfig", "NULL_SRC", "SrcInfo", "Sym", "BOOL", "F16", "F32", "F64", "I8", "I32", "INDEX", "INT",
+    "R", "SIZE", "STRIDE", "UI8", "UI16", "ControlType", "ScalarType", "Tensor", "Type", "alpha_equal",
+    "children", "map_bottom_up", "walk", "walk_proc",
+]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .sym import NULL_SRC, SrcInfo, Sym
 from .types import Type
@@ -213,7 +213,7 @@ class Free(Stmt):
 class Call(Stmt):
     """``f(args...)``; ``proc`` is the callee's ``ProcDef``."""
 
-    proc: "ProcDef"
+    proc: ProcDef
     args: tuple
 
 
@@ -253,10 +253,10 @@ class ProcDef:
     args: tuple  # tuple[FnArg, ...]
     preds: tuple  # tuple[Expr, ...]: the leading ``assert`` lines
     body: tuple  # tuple[Stmt, ...]
-    instr: Optional[InstrInfo] = None
+    instr: InstrInfo | None = None
     srcinfo: SrcInfo = NULL_SRC
 
-    def update(self, **changes) -> "ProcDef":
+    def update(self, **changes) -> ProcDef:
         return dataclasses.replace(self, **changes)
 
 

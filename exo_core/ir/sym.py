@@ -21,7 +21,7 @@ class Sym:
         self.name = name
         self.id = next(_ids)
 
-    def copy(self) -> "Sym":
+    def copy(self) -> Sym:
         """A fresh Sym with the same name (used when a rewrite duplicates code)."""
         return Sym(self.name)
 
@@ -31,7 +31,7 @@ class Sym:
     def __str__(self) -> str:
         return self.name
 
-    def __lt__(self, other: "Sym") -> bool:
+    def __lt__(self, other: Sym) -> bool:
         return self.id < other.id
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .nodes import Expr
+    pass
 
 
 class Type:
@@ -36,7 +36,7 @@ class Type:
     def is_win(self) -> bool:
         return False
 
-    def basetype(self) -> "Type":
+    def basetype(self) -> Type:
         return self
 
     def shape(self) -> tuple:

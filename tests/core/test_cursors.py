@@ -6,8 +6,18 @@ import pytest
 
 from exo_core import DRAM, proc
 from exo_core.cursors import (
-    AllocCursor, AssignCursor, BinaryOpCursor, BlockCursor, CallCursor, ExoType, ForCursor, IfCursor,
-    InvalidCursor, LiteralCursor, ReadCursor, ReduceCursor,
+    AllocCursor,
+    AssignCursor,
+    BinaryOpCursor,
+    BlockCursor,
+    CallCursor,
+    ExoType,
+    ForCursor,
+    IfCursor,
+    InvalidCursor,
+    LiteralCursor,
+    ReadCursor,
+    ReduceCursor,
 )
 
 
