@@ -12,6 +12,7 @@ from enum import Enum
 
 from . import ir
 from .errors import InvalidCursorError
+from .ir.paths import node_at
 
 
 class ExoType(Enum):
@@ -44,14 +45,10 @@ def _exo_type(t: ir.Type) -> ExoType:
 
 
 def _node_at(root: ir.ProcDef, path: tuple):
-    node = root
-    for field, idx in path:
-        node = getattr(node, field)
-        if idx is not None:
-            if not (0 <= idx < len(node)):
-                raise InvalidCursorError(f"cursor path {path} does not exist in {root.name}")
-            node = node[idx]
-    return node
+    try:
+        return node_at(root, path)
+    except LookupError:
+        raise InvalidCursorError(f"cursor path {path} does not exist in {root.name}") from None
 
 
 class Cursor:
@@ -79,6 +76,14 @@ class Cursor:
     def __repr__(self):
         return f"<{type(self).__name__} {self._path}>"
 
+    def _forwarded(self, fwd, new_proc):
+        """This cursor moved to ``new_proc`` through the forwarding function ``fwd``."""
+        return type(self)._make_at(new_proc, fwd(self._path))
+
+    @classmethod
+    def _make_at(cls, proc, path):
+        return cls(proc, path)
+
 
 class InvalidCursor(Cursor):
     """Stands for a place that does not exist (``next()`` of the last statement...)."""
@@ -93,6 +98,9 @@ class InvalidCursor(Cursor):
         raise InvalidCursorError("an invalid cursor has no procedure")
 
     def parent(self):
+        return self
+
+    def _forwarded(self, fwd, new_proc):
         return self
 
 
@@ -126,6 +134,10 @@ class StmtCursor(Cursor):
     def _make(proc, path):
         node = _node_at(proc._ir, path)
         return _STMT_CURSORS.get(type(node), StmtCursor)(proc, path)
+
+    @classmethod
+    def _make_at(cls, proc, path):
+        return StmtCursor._make(proc, path)
 
     def parent(self):
         if len(self._path) == 1:
@@ -318,6 +330,14 @@ class BlockCursor(Cursor):
     def __repr__(self):
         return f"<BlockCursor {self._path} {self._field}[{self._lo}:{self._hi}]>"
 
+    def _forwarded(self, fwd, new_proc):
+        first = fwd(self._path + ((self._field, self._lo),))
+        last = fwd(self._path + ((self._field, self._hi - 1),))
+        parent, (field, lo) = first[:-1], first[-1]
+        if last[:-1] != parent or last[-1][0] != field or last[-1][1] < lo:
+            raise InvalidCursorError("the block was split apart by the rewrite")
+        return BlockCursor(new_proc, parent, field, lo, last[-1][1] + 1)
+
 
 class GapCursor(Cursor):
     """The place just before or after a statement (where code can be inserted)."""
@@ -340,6 +360,9 @@ class GapCursor(Cursor):
     def __eq__(self, other):
         return super().__eq__(other) and self._side == other._side
 
+    def _forwarded(self, fwd, new_proc):
+        return GapCursor(new_proc, fwd(self._path), self._side)
+
     def __hash__(self):
         return hash((id(self._proc), self._path, self._side))
 
@@ -349,6 +372,10 @@ class ExprCursor(Cursor):
     def _make(proc, path):
         node = _node_at(proc._ir, path)
         return _EXPR_CURSORS.get(type(node), ExprCursor)(proc, path)
+
+    @classmethod
+    def _make_at(cls, proc, path):
+        return ExprCursor._make(proc, path)
 
     def type(self) -> ExoType:
         return _exo_type(self._node().type)
@@ -455,6 +482,9 @@ class ExprListCursor(Cursor):
 
     def _items(self):
         return getattr(_node_at(self._proc._ir, self._path), self._field)
+
+    def _forwarded(self, fwd, new_proc):
+        return ExprListCursor(new_proc, fwd(self._path), self._field)
 
     def __len__(self):
         return len(self._items())

@@ -149,7 +149,8 @@ def test_rejects_non_procs(bad):
 
 def test_whole_corpus_as_one_library(tmp_path):
     """Every corpus kernel (and what it calls) in one .c/.h pair, warning-free at -O2."""
-    corpus = pytest.importorskip("tests.corpus.kernels").CORPUS
+    from corpus.kernels import CORPUS as corpus
+
     procs = [p for p, _ in corpus.values()]
     c, h = compile_check(procs, tmp_path, "corpus", extra=["-O2", "-Wshadow"])
     for p in procs:
