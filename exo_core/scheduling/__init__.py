@@ -4,6 +4,13 @@ procedure computes is refused with a ``SchedulingError`` saying why."""
 
 from __future__ import annotations
 
+from . import buffers, exprs, loop_scopes, loops, stmts
+from .buffers import *  # noqa: F403
+from .exprs import *  # noqa: F403
+from .loop_scopes import *  # noqa: F403
+from .loops import *  # noqa: F403
 from .stmts import delete_pass, insert_pass, rename, reorder_stmts
 
 __all__ = ["delete_pass", "insert_pass", "rename", "reorder_stmts"]
+for _m in (loops, loop_scopes, buffers, exprs):
+    __all__ += _m.__all__
