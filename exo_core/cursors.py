@@ -40,6 +40,11 @@ class ExoType(Enum):
         return self is ExoType.Bool
 
 
+class GapType(Enum):
+    Before = "before"
+    After = "after"
+
+
 def _exo_type(t: ir.Type) -> ExoType:
     return ExoType(t.basetype().name)
 
@@ -167,6 +172,17 @@ class StmtCursor(Cursor):
     def as_block(self):
         field, idx = self._path[-1]
         return BlockCursor(self._proc, self._path[:-1], field, idx, idx + 1)
+
+    def expand(self, delta_lo=None, delta_hi=None):
+        """The block of this statement grown by ``delta_lo`` statements before and
+        ``delta_hi`` after (None: as far as possible)."""
+        return self.as_block().expand(delta_lo, delta_hi)
+
+    def find(self, pattern: str, many: bool = False):
+        """Matches of ``pattern`` inside this statement."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self._proc, pattern, many=many, kind="any", within=self._path)
 
     def is_ancestor_of(self, other) -> bool:
         return other._path[: len(self._path)] == self._path and other._path != self._path
@@ -318,6 +334,14 @@ class BlockCursor(Cursor):
     def parent(self):
         return StmtCursor._make(self._proc, self._path) if self._path else InvalidCursor()
 
+    def expand(self, delta_lo=None, delta_hi=None):
+        """This block grown by ``delta_lo`` statements before and ``delta_hi`` after
+        (None: to the start / end of the statement list)."""
+        n = len(getattr(_node_at(self._proc._ir, self._path), self._field))
+        lo = 0 if delta_lo is None else max(0, self._lo - delta_lo)
+        hi = n if delta_hi is None else min(n, self._hi + delta_hi)
+        return BlockCursor(self._proc, self._path, self._field, lo, hi)
+
     def anchor(self):
         return self.parent()
 
@@ -351,8 +375,8 @@ class GapCursor(Cursor):
     def anchor(self):
         return StmtCursor._make(self._proc, self._path)
 
-    def type(self) -> str:
-        return self._side
+    def type(self) -> GapType:
+        return GapType(self._side)
 
     def parent(self):
         return self.anchor().parent()
@@ -510,7 +534,7 @@ def body_of(proc) -> BlockCursor:
 
 
 __all__ = [
-    "ExoType", "InvalidCursor", "InvalidCursorError", "Cursor", "ArgCursor", "StmtCursor", "AssignCursor",
+    "ExoType", "GapType", "InvalidCursor", "InvalidCursorError", "Cursor", "ArgCursor", "StmtCursor", "AssignCursor",
     "ReduceCursor", "AssignConfigCursor", "PassCursor", "IfCursor", "ForCursor", "AllocCursor", "CallCursor",
     "WindowStmtCursor", "BlockCursor", "GapCursor", "ExprCursor", "ReadCursor", "ReadConfigCursor",
     "LiteralCursor", "UnaryMinusCursor", "BinaryOpCursor", "ExternFunctionCursor", "WindowExprCursor",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import dataclasses
 
 from .nodes import (
-    Alloc, Assign, Call, For, FnArg, Node, Read, Reduce, StrideExpr, WindowExpr, WindowStmt,
+    Alloc,
+    Assign,
+    Call,
+    FnArg,
+    For,
+    Node,
+    Read,
+    Reduce,
+    StrideExpr,
+    WindowExpr,
+    WindowStmt,
 )
 from .sym import Sym
 from .types import Tensor

@@ -16,14 +16,14 @@ class ArgError(SchedulingError):
     """A malformed argument to a primitive (a ``SchedulingError``)."""
 
 
-def _matches(proc, pattern: str, kind: str):
+def _matches(proc, pattern: str, kind: str, within=None):
     from .. import patterns
 
     if kind == "loop":
         return patterns.find_loop(proc._ir, pattern, many=True)
     if kind == "alloc_or_arg":
         return patterns.find_alloc_or_arg(proc._ir, pattern, many=True)
-    return patterns.match_pattern(proc._ir, pattern)
+    return patterns.match_pattern(proc._ir, pattern, within=within)
 
 
 def _cursor_of(proc, match):
@@ -40,10 +40,10 @@ def _cursor_of(proc, match):
     raise AssertionError(kind)
 
 
-def find_cursors(proc, pattern: str, *, many: bool, kind: str):
+def find_cursors(proc, pattern: str, *, many: bool, kind: str, within=None):
     if not isinstance(pattern, str):
         raise ArgError(f"find: expected a pattern string, got {type(pattern).__name__}")
-    found = _matches(proc, pattern, kind)
+    found = _matches(proc, pattern, kind, within)
     if not found:
         raise SchedulingError(f"find: failed to find matches for pattern '{pattern}'")
     cursors = [_cursor_of(proc, m) for m in found]
