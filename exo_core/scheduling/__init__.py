@@ -4,7 +4,7 @@ procedure computes is refused with a ``SchedulingError`` saying why."""
 
 from __future__ import annotations
 
-from . import buffers, exprs, loop_scopes, loops, stmts
+from . import buffers, exprs, loop_scopes, loops
 from .buffers import *  # noqa: F403
 from .exprs import *  # noqa: F403
 from .loop_scopes import *  # noqa: F403
