@@ -16,13 +16,86 @@ from .ir import InstrInfo, ProcDef
 class Procedure:
     """A procedure of the language (or an instruction, when it carries a C template)."""
 
-    __slots__ = ("_ir", "_parent", "_trace", "_cache", "__weakref__")
+    __slots__ = ("_ir", "_parent", "_forward", "_trace", "_cache", "__weakref__")
 
-    def __init__(self, ir: ProcDef, *, parent: Procedure | None = None, trace: tuple = ()):
+    def __init__(self, ir: ProcDef, *, parent: Procedure | None = None, forward=None, trace: tuple = ()):
         self._ir = ir
         self._parent = parent
+        self._forward = forward
         self._trace = trace
         self._cache: dict = {}
+
+    # --- scheduling history ------------------------------------------------------------
+    def _derive(self, ir: ProcDef, forward, step) -> Procedure:
+        """The procedure a primitive produced from this one; ``forward`` maps this one's
+        paths to the new one's, ``step`` is the ``(primitive name, call text)`` of the trace."""
+        return Procedure(ir, parent=self, forward=forward, trace=self._trace + (step,))
+
+    def forward(self, cursor):
+        """Move a cursor taken on an earlier version of this procedure to this version.
+
+        Raises ``InvalidCursorError`` when the cursor's code no longer exists, or when the
+        cursor's procedure is not an ancestor of this one."""
+        from .errors import InvalidCursorError
+
+        src = cursor._proc
+        if src is self or src is None:
+            return cursor
+        chain = []
+        p = self
+        while p is not src:
+            if p._parent is None:
+                raise InvalidCursorError("the cursor does not come from an earlier version of this procedure")
+            chain.append(p)
+            p = p._parent
+        for step in reversed(chain):
+            cursor = cursor._forwarded(step._forward, step)
+        return cursor
+
+    def history(self) -> list:
+        """The primitive calls that produced this procedure, oldest first: ``(name, call)`` pairs."""
+        return list(self._trace)
+
+    def trace(self) -> str:
+        """The history as a schedule script."""
+        lines = [f"# starting from {self._root().name()}"]
+        lines += [f"p = {call}" for _, call in self._trace]
+        return "\n".join(lines)
+
+    def _root(self) -> Procedure:
+        p = self
+        while p._parent is not None:
+            p = p._parent
+        return p
+
+    def is_eq(self, other: Procedure) -> bool:
+        """Same code up to renaming of binders."""
+        from .ir import alpha_equal
+
+        return alpha_equal(self._ir, other._ir)
+
+    # --- finding code ----------------------------------------------------------------------
+    def find(self, pattern: str, many: bool = False):
+        """Cursor(s) to the code matching an Exo pattern (``"for i in _: _"``, ``"x = _ #2"``...)."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self, pattern, many=many, kind="any")
+
+    def find_loop(self, pattern: str, many: bool = False):
+        """Cursor(s) to a loop: ``"i"``, ``"i #1"`` or a full pattern."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self, pattern, many=many, kind="loop")
+
+    def find_alloc_or_arg(self, pattern: str):
+        """Cursor to the allocation or argument named by ``pattern`` (``"x"``, ``"x #1"``)."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self, pattern, many=False, kind="alloc_or_arg")
+
+    def find_all(self, pattern: str):
+        """All matches of ``pattern``."""
+        return self.find(pattern, many=True)
 
     # --- introspection -------------------------------------------------------------
     def name(self) -> str:
