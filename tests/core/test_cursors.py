@@ -13,6 +13,7 @@ from exo_core.cursors import (
     CallCursor,
     ExoType,
     ForCursor,
+    GapType,
     IfCursor,
     InvalidCursor,
     LiteralCursor,
@@ -78,5 +79,5 @@ def test_blocks_and_gaps():
         body[3]
     assert body[1].as_block() == body[1:2]
     gap = body[1].after()
-    assert gap.anchor() == body[1] and gap.type() == "after"
+    assert gap.anchor() == body[1] and gap.type() == GapType.After
     assert kernel.body()[1].before() != gap
