@@ -108,10 +108,17 @@ class DRAM(Memory):
         return f"{lhs} += {rhs};"
 
 
-def _const_extents(cls, shape, srcinfo):
+def _c_array(cls, qualifier: str, new_name, prim_type, shape, srcinfo) -> str:
+    """``[qualifier] T name[N];`` for constant extents (N = their product)."""
+    if not shape:
+        return f"{qualifier}{prim_type} {new_name};"
     for s in shape:
         if not str(s).isdigit():
             raise MemGenError(f"{cls.name()} needs constant extents, got '{s}'", srcinfo)
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return f"{qualifier}{prim_type} {new_name}[{n}];"
 
 
 class DRAM_STATIC(DRAM):
@@ -123,13 +130,7 @@ class DRAM_STATIC(DRAM):
 
     @classmethod
     def alloc(cls, new_name, prim_type, shape, srcinfo):
-        if not shape:
-            return f"static {prim_type} {new_name};"
-        _const_extents(cls, shape, srcinfo)
-        n = 1
-        for s in shape:
-            n *= int(s)
-        return f"static {prim_type} {new_name}[{n}];"
+        return _c_array(cls, "static ", new_name, prim_type, shape, srcinfo)
 
     @classmethod
     def free(cls, new_name, prim_type, shape, srcinfo):
@@ -145,13 +146,7 @@ class DRAM_STACK(DRAM):
 
     @classmethod
     def alloc(cls, new_name, prim_type, shape, srcinfo):
-        if not shape:
-            return f"{prim_type} {new_name};"
-        _const_extents(cls, shape, srcinfo)
-        n = 1
-        for s in shape:
-            n *= int(s)
-        return f"{prim_type} {new_name}[{n}];"
+        return _c_array(cls, "", new_name, prim_type, shape, srcinfo)
 
     @classmethod
     def free(cls, new_name, prim_type, shape, srcinfo):

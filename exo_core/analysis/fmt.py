@@ -1,67 +1,30 @@
 """Surface-syntax printing of control expressions, forms and formulas for error messages.
 
-Kept local to the analysis layer so messages do not depend on the full proc printer.
+Expressions and types print as the proc printer prints them; formulas and normal forms
+have their own notation here.
 """
 
 from __future__ import annotations
 
-from ..ir.nodes import (
-    BinOp,
-    Const,
-    Extern,
-    Interval,
-    Point,
-    Read,
-    ReadConfig,
-    StrideExpr,
-    USub,
-    WindowExpr,
-)
+from ..ir.nodes import Interval, Point
+from ..ir.printer import expr_to_str, type_to_str
 from ..ir.sym import Sym
 
-_PREC = {"or": 1, "and": 2, "<": 3, ">": 3, "<=": 3, ">=": 3, "==": 3, "+": 4, "-": 4,
-         "*": 5, "/": 5, "%": 5}
 
-
-def expr_str(e, prec: int = 0) -> str:
-    t = type(e)
-    if t is Const:
-        return str(e.val)
-    if t is Read:
-        if not e.idx:
-            return e.name.name
-        return f"{e.name.name}[{', '.join(expr_str(i) for i in e.idx)}]"
-    if t is BinOp:
-        p = _PREC.get(e.op, 6)
-        s = f"{expr_str(e.lhs, p)} {e.op} {expr_str(e.rhs, p + 1)}"
-        return f"({s})" if p < prec else s
-    if t is USub:
-        return f"-{expr_str(e.arg, 6)}"
-    if t is StrideExpr:
-        return f"stride({e.name.name}, {e.dim})"
-    if t is ReadConfig:
-        return f"{e.config.name()}.{e.field}"
-    if t is WindowExpr:
-        return f"{e.name.name}[{', '.join(access_str(w) for w in e.idx)}]"
-    if t is Extern:
-        return f"{e.f.name()}({', '.join(expr_str(a) for a in e.args)})"
-    return str(e)
+def expr_str(e) -> str:
+    return expr_to_str(e)
 
 
 def type_str(t) -> str:
-    hi = getattr(t, "hi", None)
-    if hi is None:
-        return str(t)
-    dims = ", ".join(expr_str(h) for h in hi)
-    return f"[{t.base}][{dims}]" if t.is_window else f"{t.base}[{dims}]"
+    return type_to_str(t)
 
 
 def access_str(w) -> str:
     if type(w) is Interval:
-        return f"{expr_str(w.lo)}:{expr_str(w.hi)}"
+        return f"{expr_to_str(w.lo)}:{expr_to_str(w.hi)}"
     if type(w) is Point:
-        return expr_str(w.pt)
-    return expr_str(w)
+        return expr_to_str(w.pt)
+    return expr_to_str(w)
 
 
 def atom_str(a) -> str:
