@@ -67,7 +67,39 @@ def k_tmp(n: size, x: f64[n], y: f64[n]):
         y[i] = t[0] + t[1]
 
 
-CORPUS = [k_matmul, k_stencil, k_prefix, k_int, k_tmp]
+@proc
+def k_nest(n: size, A: f32[n, 4], B: f32[n, 4]):
+    for i in seq(0, n):
+        for j in seq(0, 4):
+            B[i, j] = A[i, j] * 2.0 + A[i, 3 - j]
+
+
+@proc
+def k_adjacent(n: size, x: f32[n], y: f32[n], z: f32[n]):
+    for i in seq(0, n):
+        y[i] = x[i] + 1.0
+    for i in seq(0, n):
+        z[i] = x[i] * 3.0 + y[i]
+
+
+@proc
+def k_cond(n: size, x: f32[n], flag: bool):
+    for i in seq(0, n):
+        if flag:
+            x[i] = x[i] * 2.0
+        else:
+            x[i] = x[i] - 1.0
+
+
+@proc
+def k_halves(x: i32[8], y: i32[8]):
+    for i in seq(0, 4):
+        y[i] = x[i] + 1
+    for i in seq(4, 8):
+        y[i] = x[i] + 1
+
+
+CORPUS = [k_matmul, k_stencil, k_prefix, k_int, k_tmp, k_nest, k_adjacent, k_cond, k_halves]
 REPORT = {"sequences": 0, "steps_tried": 0, "steps_accepted": 0, "by_primitive": {}}
 
 
@@ -97,6 +129,8 @@ def _candidates(p, draw):
         "divide_loop", "cut_loop", "shift_loop", "unroll_loop", "remove_loop", "reorder_loops",
         "fission", "fuse", "reorder_stmts", "lift_scope", "simplify", "add_loop", "parallelize_loop",
         "lift_alloc", "sink_alloc", "join_loops", "delete_pass", "insert_pass", "mult_loops",
+        "specialize", "bind_expr", "commute_expr", "expand_dim", "divide_with_recompute",
+        "eliminate_dead_code", "inline_assign",
     ]))
     op = getattr(S, choice, None)
     if op is None:
@@ -115,10 +149,41 @@ def _candidates(p, draw):
                   "mult_loops") and pick_loop:
         return choice, lambda: op(p, pick_loop()) if choice != "mult_loops" else op(p, pick_loop(), "ij")
     if choice == "fission" and pick_stmt:
-        return choice, lambda: op(p, pick_stmt().after())
-    if choice in ("fuse", "join_loops") and pick_stmt:
+        inner = [t for t in stmts if t.next()]
+        if not inner:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(inner)).after())
+    if choice == "specialize" and pick_stmt:
+        cond = draw(st.sampled_from(["n > 2", "n == 1", "n < 4 or n > 6"]))
+        return choice, lambda: op(p, pick_stmt(), [cond])
+    if choice in ("bind_expr", "commute_expr"):
+        exprs = [e for e in _data_binops(p)]
+        if not exprs:
+            return None
+        if choice == "bind_expr":
+            return choice, lambda: op(p, [draw(st.sampled_from(exprs))], "tmp")
+        return choice, lambda: op(p, [draw(st.sampled_from(exprs))])
+    if choice == "expand_dim":
+        allocs = [t for t in stmts if type(t).__name__ == "AllocCursor"]
+        if not allocs:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(allocs)), draw(st.integers(1, 3)), "0")
+    if choice == "divide_with_recompute" and pick_loop:
+        return choice, lambda: op(p, pick_loop(), draw(st.integers(1, 3)), draw(st.integers(1, 4)), ["ro", "ri"])
+    if choice == "eliminate_dead_code" and pick_stmt:
+        return choice, lambda: op(p, pick_stmt())
+    if choice == "inline_assign":
+        assigns = [t for t in stmts if type(t).__name__ == "AssignCursor"]
+        if not assigns:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(assigns)))
+    if choice in ("fuse", "join_loops"):
+        pairs = [t for t in loops if isinstance(t.next(), ForCursor)]
+        if not pairs:
+            return None
+
         def call():
-            s = pick_stmt()
+            s = draw(st.sampled_from(pairs))
             return op(p, s, s.next())
         return choice, call
     if choice == "reorder_stmts" and pick_stmt:
@@ -135,6 +200,18 @@ def _candidates(p, draw):
     if choice == "insert_pass" and pick_stmt:
         return choice, lambda: op(p, pick_stmt().before())
     return None
+
+
+def _data_binops(p):
+    from exo_core.cursors import BinaryOpCursor
+
+    out = []
+    for t in _stmts(p):
+        if hasattr(t, "rhs"):
+            e = t.rhs()
+            if isinstance(e, BinaryOpCursor) and e.type().is_numeric():
+                out.append(e)
+    return out
 
 
 def _agree(original, candidate, seed):
