@@ -22,6 +22,10 @@ TITLES = {
     "loop_scopes": "Loop and scope transformations",
     "buffers": "Buffers",
     "exprs": "Expressions, writes and simplification",
+    "replace": "Instruction replacement",
+    "subprocs": "Subprocedures",
+    "configs": "Configuration state",
+    "backend_ops": "Memories, precisions and windows",
 }
 
 INTRO = """\
@@ -41,8 +45,9 @@ factor data arithmetic (`left_reassociate_expr`, `merge_writes` of two reduction
 `split_write`, `lift_reduce_constant`) use the identities of real numbers
 (associativity, distributivity), so floating-point results may differ in their last bits.
 Integer data types wrap (modulo 2^32, or the width of the stored type), and there these
-identities are exact. No primitive changes the precision an operation computes in or how
-a literal is rounded (such rewrites are refused), and `simplify` folds only exact
+identities are exact. Apart from `set_precision` (whose result is by design not equivalent), no primitive
+changes the precision an operation computes in or how a literal is rounded (such
+rewrites are refused), and `simplify` folds only exact
 literal arithmetic (`1.0 / 2.0` is `0.5`) and never reassociates floats.
 
 **Unchecked.** `add_unsafe_guard` checks nothing (it is Exo's deprecated escape hatch);

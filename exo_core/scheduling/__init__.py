@@ -4,13 +4,23 @@ procedure computes is refused with a ``SchedulingError`` saying why."""
 
 from __future__ import annotations
 
+from . import backend_ops as _backend_ops_mod
 from . import buffers, exprs, loop_scopes, loops
+from . import configs as _configs_mod
+from . import replace as _replace_mod
+from . import subprocs as _subprocs_mod
+from .backend_ops import *  # noqa: F403
 from .buffers import *  # noqa: F403
+from .configs import *  # noqa: F403
 from .exprs import *  # noqa: F403
 from .loop_scopes import *  # noqa: F403
 from .loops import *  # noqa: F403
+from .replace import *  # noqa: F403
 from .stmts import delete_pass, insert_pass, rename, reorder_stmts
+from .subprocs import *  # noqa: F403
 
 __all__ = ["delete_pass", "insert_pass", "rename", "reorder_stmts"]
 for _m in (loops, loop_scopes, buffers, exprs):
     __all__ += _m.__all__
+__all__ += _replace_mod.__all__
+__all__ += _backend_ops_mod.__all__ + _configs_mod.__all__ + _subprocs_mod.__all__

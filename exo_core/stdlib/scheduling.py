@@ -1,37 +1,28 @@
-"""Exo's ``exo.stdlib.scheduling``: every primitive, plus the user-level operations built on
-them. Everything here uses only the public API, as a user's own library would."""
+"""Exo's ``exo.stdlib.scheduling``: every primitive, plus the user-level library built on
+them (loops, staging, reductions, instructions, inspection, higher-order operations).
+Everything in the library uses only the public API, as a user's own library would; an
+error inside a library operation names the user's line, the operation and the primitive
+that refused (``"<file>:<line>: tile_loops: divide_loop: <reason>"``)."""
 
 from __future__ import annotations
 
-from ..errors import SchedulingError
+from ..errors import InvalidCursorError, SchedulingError
+from ..fragments import FormattedExprStr
+from ..memory import DRAM
 from ..scheduling import *  # noqa: F403
 from ..scheduling import __all__ as _primitives
+from . import higher_order, inspection, instrs, loop_shapes, loops, rc_wrappers, reductions, staging
+from .higher_order import *  # noqa: F403
+from .inspection import *  # noqa: F403
+from .instrs import *  # noqa: F403
+from .loop_shapes import *  # noqa: F403
+from .loops import *  # noqa: F403
+from .rc_wrappers import *  # noqa: F403
+from .reductions import *  # noqa: F403
+from .staging import *  # noqa: F403
 
+_LIBRARY = [higher_order, inspection, rc_wrappers, loop_shapes, staging, reductions, loops, instrs]
 
-def repeat(op):
-    """``repeat(op)(proc, *args)``: apply ``op`` until it raises ``SchedulingError``; the
-    result of the last success (``proc`` itself if the first attempt fails)."""
-
-    def run(proc, *args, **kwargs):
-        while True:
-            try:
-                proc = op(proc, *args, **kwargs)
-            except SchedulingError:
-                return proc
-
-    return run
-
-
-def attempt(op, errs=(SchedulingError,)):
-    """``attempt(op)(proc, *args)``: ``op``'s result, or ``proc`` unchanged if it fails."""
-
-    def run(proc, *args, **kwargs):
-        try:
-            return op(proc, *args, **kwargs)
-        except errs:
-            return proc
-
-    return run
-
-
-__all__ = list(_primitives) + ["repeat", "attempt", "SchedulingError"]
+__all__ = list(_primitives) + ["SchedulingError", "InvalidCursorError", "FormattedExprStr", "DRAM"]
+for _m in _LIBRARY:
+    __all__ += [n for n in _m.__all__ if n not in __all__]

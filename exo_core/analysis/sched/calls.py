@@ -45,6 +45,10 @@ def summary(callee) -> Summary:
     else:
         c = Collector(callee, ((), "body", 0, len(callee.body)))
         eff = c.run()
+        # Preconditions are evaluated at every call (the C code trusts them), so a config
+        # field they read is read by the call.
+        for pred in callee.preds:
+            c.expr(pred, eff.facts)
         params = {a.name for a in callee.args}
         accs = [a for a in eff.accesses if type(a.root) is tuple or a.root in params]
         extents = {}

@@ -1,0 +1,87 @@
+"""Helpers for the config, subproc and backend-op tests: before/after agreement in the
+interpreter and in compiled C, with configuration state (``ConfigState`` /
+``JITFunction.config``) set up the same way on both sides."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from exo_core.errors import SchedulingError
+from exo_core.interp import ConfigState, interpret
+from exo_core.testing import copy_args, outputs_agree, random_args
+
+
+def run(p, args: dict, cfg: dict | None = None):
+    """Interpret ``p`` on a copy of ``args`` with config state ``cfg`` ({Config: {field: v}});
+    returns (outputs, final ConfigState)."""
+    st = ConfigState(cfg or {})
+    out = copy_args(args)
+    interpret(p, st, **out)
+    return out, st
+
+
+def run_c(fn, args: dict, cfg: dict | None = None):
+    """Call the JIT function ``fn`` on a copy of ``args`` after setting ``cfg``; returns
+    (outputs, {Config: {field: value}} of the fields in ``cfg``)."""
+    for c, fields in (cfg or {}).items():
+        view = fn.config(c)
+        for f, v in fields.items():
+            setattr(view, f, v)
+    out = copy_args(args)
+    fn(**out)
+    final = {c: {f: getattr(fn.config(c), f) for f in fields} for c, fields in (cfg or {}).items()}
+    return out, final
+
+
+def agree(before, after, *, cfg=None, sizes=None, trials: int = 4, jit: bool = True, seed: int = 5,
+          same_cfg=(), c_before: bool = False) -> None:
+    """``after`` computes what ``before`` computes on random inputs: interpreter vs
+    interpreter and interpreter vs compiled C. ``same_cfg``: (config, field) pairs whose
+    final values must agree too (fields outside it may differ: equivalence modulo them).
+    ``c_before``: also compile ``before`` and compare it with the interpreter."""
+    rng = np.random.default_rng(seed)
+    fa = after.jit() if jit else None
+    fb = before.jit() if jit and c_before else None
+    for _ in range(trials):
+        args = random_args(before, rng, sizes=sizes)
+        assert args is not None, "no random arguments satisfy the preconditions"
+        want, st0 = run(before, args, cfg)
+        got, st1 = run(after, args, cfg)
+        diff = outputs_agree(want, got)
+        assert diff is None, f"interpreter: {diff} with {_controls(args)}\n{after}"
+        for c, f in same_cfg:
+            assert st0.get(c, f) == st1.get(c, f), f"{c.name()}.{f}: {st0.get(c, f)} vs {st1.get(c, f)}"
+        for fn in (fa, fb):
+            if fn is None:
+                continue
+            out, final = run_c(fn, args, cfg)
+            diff = outputs_agree(want, out)
+            assert diff is None, f"compiled C of {fn.__name__}: {diff} with {_controls(args)}\n{fn.proc}"
+            for c, f in same_cfg:
+                if c in final and f in final[c]:
+                    assert np.isclose(final[c][f], st0.get(c, f)), f"C {c.name()}.{f}"
+
+
+def _controls(args) -> dict:
+    return {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
+
+
+def refused(fn, *args, words=(), **kwargs) -> str:
+    """Call a primitive expecting a ``SchedulingError`` whose message matches every regex
+    of ``words``; returns the message."""
+    with pytest.raises(SchedulingError) as info:
+        fn(*args, **kwargs)
+    msg = str(info.value)
+    for w in (words,) if isinstance(words, str) else words:
+        assert re.search(w, msg), f"{w!r} not in: {msg}"
+    return msg
+
+
+def body(p) -> str:
+    """The printed body of a procedure (no decorator, def or assert lines), dedented."""
+    lines = str(p).splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("def ")) + 1
+    return "\n".join(line[4:] for line in lines[start:] if not line.lstrip().startswith("assert "))
