@@ -460,11 +460,8 @@ def rank_k_reduce_6x16(K: size, A: f32[6, K] @ DRAM, B: f32[K, 16] @ DRAM, C: f3
 
 def test_exo_avx2_matmul_schedule():
     """Exo's examples/avx2_matmul schedule, its replace_all calls included (integration
-    with the other primitives; skipped on versions without set_memory)."""
+    with the other primitives)."""
     import exo_core.scheduling as S
-
-    if not hasattr(S, "set_memory"):
-        pytest.skip("set_memory is not available in this version")
     from exo_core.stdlib.scheduling import repeat
 
     p = S.rename(rank_k_reduce_6x16, "rank_k_reduce_6x16_scheduled")
