@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import exo_core.scheduling as S
-from exo_core import ir, proc
+from exo_core import DRAM, DRAM_STACK, config, instr, ir, proc
 from exo_core.cursors import ForCursor, StmtCursor
 from exo_core.errors import ExoError, SchedulingError
 from exo_core.testing import outputs_agree, random_args, run_interpreter
@@ -99,7 +99,42 @@ def k_halves(x: i32[8], y: i32[8]):
         y[i] = x[i] + 1
 
 
-CORPUS = [k_matmul, k_stencil, k_prefix, k_int, k_tmp, k_nest, k_adjacent, k_cond, k_halves]
+@instr("for (int_fast32_t q = 0; q < 4; q++) {dst}.data[q * {dst}.strides[0]] = 2.0f * {src}.data[q * {src}.strides[0]];")
+def double4(dst: [f32][4] @ DRAM, src: [f32][4] @ DRAM):
+    for q in seq(0, 4):
+        dst[q] = src[q] * 2.0
+
+
+@proc
+def scale_row(m: size, a: [f32][m]):
+    for j in seq(0, m):
+        a[j] = a[j] * 3.0
+
+
+@proc
+def k_calls(n: size, A: f32[n, 4], B: f32[n, 4]):
+    for i in seq(0, n):
+        for j in seq(0, 4):
+            B[i, j] = A[i, j] * 2.0
+        scale_row(4, B[i, :])
+
+
+@config
+class PropCfg:
+    gain: f32
+    rows: index
+
+
+@proc
+def k_config(n: size, g: f32, x: f32[n]):
+    PropCfg.gain = g
+    for i in seq(0, n):
+        x[i] = x[i] * PropCfg.gain
+
+
+CORPUS = [k_matmul, k_stencil, k_prefix, k_int, k_tmp, k_nest, k_adjacent, k_cond, k_halves, k_calls,
+          k_config]
+INSTRS = [double4]
 REPORT = {"sequences": 0, "steps_tried": 0, "steps_accepted": 0, "by_primitive": {}}
 
 
@@ -130,7 +165,8 @@ def _candidates(p, draw):
         "fission", "fuse", "reorder_stmts", "lift_scope", "simplify", "add_loop", "parallelize_loop",
         "lift_alloc", "sink_alloc", "join_loops", "delete_pass", "insert_pass", "mult_loops",
         "specialize", "bind_expr", "commute_expr", "expand_dim", "divide_with_recompute",
-        "eliminate_dead_code", "inline_assign",
+        "eliminate_dead_code", "inline_assign", "replace_all", "inline", "extract_subproc",
+        "set_memory", "write_config", "delete_config",
     ]))
     op = getattr(S, choice, None)
     if op is None:
@@ -195,6 +231,27 @@ def _candidates(p, draw):
         if allocs:
             return choice, lambda: op(p, draw(st.sampled_from(allocs)))
         return None
+    if choice == "replace_all":
+        return choice, lambda: op(p, INSTRS)
+    if choice == "inline":
+        calls = [t for t in stmts if type(t).__name__ == "CallCursor"]
+        if not calls:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(calls)))
+    if choice == "extract_subproc" and pick_stmt:
+        return choice, lambda: op(p, pick_stmt(), "extracted")[0]
+    if choice == "set_memory":
+        allocs = [t for t in stmts if type(t).__name__ == "AllocCursor"]
+        if not allocs:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(allocs)), draw(st.sampled_from([DRAM_STACK, DRAM])))
+    if choice == "write_config" and pick_stmt:
+        return choice, lambda: op(p, pick_stmt().before(), PropCfg, "rows", draw(st.sampled_from(["0", "n"])))
+    if choice == "delete_config":
+        writes = [t for t in stmts if type(t).__name__ == "AssignConfigCursor"]
+        if not writes:
+            return None
+        return choice, lambda: op(p, draw(st.sampled_from(writes)))
     if choice in ("simplify", "delete_pass"):
         return choice, lambda: op(p)
     if choice == "insert_pass" and pick_stmt:
