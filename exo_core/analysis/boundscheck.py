@@ -259,20 +259,7 @@ class _BoundsChecker(Walker):
         return None
 
     def _arg_stride(self, bufargs, sym, d) -> Affine:
-        a = bufargs.get(sym)
-        if type(a) is Read:
-            return self.stride_of(a.name, d)
-        if type(a) is WindowExpr:
-            wd = self.window_dims(a)
-            if wd is not None:
-                root, dims, _ = wd
-                k = -1
-                for rd, dim in enumerate(dims):
-                    if dim[0] == "iv":
-                        k += 1
-                        if k == d:
-                            return self.stride_of(root, rd)
-        return Affine.of(StrideAtom(sym, d))
+        return self.arg_stride(bufargs.get(sym), d, Affine.of(StrideAtom(sym, d)))
 
     def _check_shape(self, s, p, a, env, facts) -> None:
         have = self._arg_shape(a)

@@ -140,6 +140,23 @@ class Walker:
             out = mul(out, ext)
         return out
 
+    def arg_stride(self, a, d: int, fallback: Affine) -> Affine:
+        """Stride ``d`` of a buffer passed as argument ``a`` (a whole buffer or a window of
+        one), in the caller's terms; ``fallback`` when it is not known."""
+        if type(a) is Read:
+            return self.stride_of(a.name, d)
+        if type(a) is WindowExpr:
+            wd = self.window_dims(a)
+            if wd is not None:
+                root, dims, _ = wd
+                k = -1
+                for rd, dim in enumerate(dims):
+                    if dim[0] == "iv":
+                        k += 1
+                        if k == d:
+                            return self.stride_of(root, rd)
+        return fallback
+
     @staticmethod
     def root_dim(info: BufInfo, dim: int):
         k = -1

@@ -9,16 +9,13 @@ every precision only widened (floats) the results must agree."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..errors import SchedulingError
 from ..memory import Memory
-from ..procedure import Procedure
 from ..rewrite import backend_ops as R
 from . import args as A
-from .primitive import _arg_text, _located, _paranoid, primitive, user_call_site
+from .primitive import primitive
 
 __all__ = ["set_memory", "set_precision", "set_window"]
 
@@ -52,34 +49,6 @@ def set_window(proc, cursor, is_window=True):
 
 
 # --------------------------------------------------------------------------- set_precision
-
-
-def _retyping_primitive(fn):
-    """``@primitive`` for a rewrite that changes precisions: the same errors and history,
-    and a paranoid check that converts the inputs to the new precisions."""
-    name = fn.__name__
-
-    @functools.wraps(fn)
-    def run(proc, *args, **kwargs):
-        from ..analysis.sched import CheckFailed
-
-        if not isinstance(proc, Procedure):
-            raise SchedulingError(f"{user_call_site()}: {name}: the first argument must be a procedure, "
-                                  f"got {type(proc).__name__}")
-        try:
-            new_ir, forward = fn(proc, *args, **kwargs)
-        except SchedulingError as err:
-            raise _located(err, name) from None
-        except CheckFailed as err:
-            raise SchedulingError(f"{user_call_site()}: {name}: {err}") from None
-        texts = [_arg_text(proc)] + [_arg_text(a) for a in args] + [f"{k}={_arg_text(v)}" for k, v in kwargs.items()]
-        result = proc._derive(new_ir, forward, (name, f"{name}({', '.join(texts)})"))
-        if _paranoid():
-            _compare_retyped(proc, result, name, user_call_site())
-        return result
-
-    run.__exo_primitive__ = True
-    return run
 
 
 _FLOAT_BITS = {"f16": 16, "R": 32, "f32": 32, "f64": 64}
@@ -148,7 +117,7 @@ def _set_precision(proc, cursor, typ):
 
 
 _set_precision.__name__ = _set_precision.__qualname__ = "set_precision"
-set_precision = _retyping_primitive(_set_precision)
+set_precision = primitive(_set_precision, paranoid_check=_compare_retyped)
 set_precision.__doc__ = """Give an allocation or a buffer argument the element precision ``typ``
 (``"f64"``, ``"i32"``...). Reads, writes and windows follow; every data expression is
 retyped and the rewrite is refused where two concrete precisions would meet, or where the

@@ -43,11 +43,15 @@ def _arg_text(value) -> str:
     return repr(value)
 
 
-def primitive(fn):
+def primitive(fn=None, *, paranoid_check=None):
     """Wrap ``fn(proc, ...) -> (new ProcDef, forward)`` as a public primitive.
 
     ``fn`` raises ``SchedulingError`` (or ``CheckFailed`` from the analyses) with a reason
-    in words; the wrapper prefixes the call site and the primitive's name."""
+    in words; the wrapper prefixes the call site and the primitive's name. Under
+    ``EXO_CHECK=paranoid`` the result is compared with the original by
+    ``paranoid_check(before, after, name, site)`` (default: same outputs on random inputs)."""
+    if fn is None:
+        return lambda f: primitive(f, paranoid_check=paranoid_check)
     name = fn.__name__
 
     @functools.wraps(fn)
@@ -68,9 +72,11 @@ def primitive(fn):
         call = f"{name}({', '.join([_arg_text(proc)] + [_arg_text(a) for a in args] + [f'{k}={_arg_text(v)}' for k, v in kwargs.items()])})"
         result = proc._derive(new_ir, forward, (name, call))
         if _paranoid():
-            from .paranoid import compare_before_after
-
-            compare_before_after(proc, result, name, user_call_site())
+            if paranoid_check is None:
+                from .paranoid import compare_before_after as check
+            else:
+                check = paranoid_check
+            check(proc, result, name, user_call_site())
         return result
 
     run.__exo_primitive__ = True

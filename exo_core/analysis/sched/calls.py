@@ -168,19 +168,7 @@ def _through_arg(w, a, idx):
 
 
 def _arg_stride(w, a, d) -> Affine:
-    if type(a) is Read:
-        return w.stride_of(a.name, d)
-    if type(a) is WindowExpr:
-        wd = w.window_dims(a)
-        if wd is not None:
-            root, dims, _ = wd
-            k = -1
-            for rd, dim in enumerate(dims):
-                if dim[0] == "iv":
-                    k += 1
-                    if k == d:
-                        return w.stride_of(root, rd)
-    return Affine.of(StrideAtom(Sym("$stride"), d))
+    return w.arg_stride(a, d, Affine.of(StrideAtom(Sym("$stride"), d)))
 
 
 __all__ = ["summary", "call_accesses", "Formula", "extend"]
