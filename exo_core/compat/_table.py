@@ -74,7 +74,7 @@ PACKAGES = frozenset({"exo", "exo.libs", "exo.core", "exo.frontend", "exo.stdlib
 # instead of Python's generic "cannot import name".
 MISSING_NAMES: dict[str, dict[str, str]] = {
     "exo.libs.memories": {
-        "AVX2": "exo-x86", "AVX512": "exo-x86", "AMX_TILE": "exo-x86",
+        "AVX2": "exo-x86", "AVX512": "exo-x86", "AMX_TILE": "",
         "GEMM_SCRATCH": "exo-gemmini", "GEMM_ACCUM": "exo-gemmini", "MDRAM": "",
     },
     "exo.core.memory": {"StaticMemory": ""},

@@ -268,10 +268,10 @@ def _resolve_target(target, p):
     mems = {m for m in mems if m not in builtin.memories}
     if not mems and not instrs:
         return builtin
-    owners = [t for t in reg.targets() if mems <= set(t.memories) and instrs <= set(t.instr_names())]
+    owners = [t for t in reg.targets() if mems <= set(t.memories) and instrs <= t.instr_defs()]
     if not owners:
         found = sorted({t.name for t in reg.targets_using(mems, instrs)})
-        what = ", ".join(sorted([m.name() for m in mems] + list(instrs)))
+        what = ", ".join(sorted([m.name() for m in mems] + [i.name for i in instrs]))
         if found:
             raise JITError(f"{p.name} uses {what} from several targets ({', '.join(found)}); pass target=...")
         return builtin  # user-defined memories or instrs: plain host C
@@ -297,7 +297,7 @@ def _used(p) -> tuple[set, set]:
                 mems.add(node.mem)
             elif isinstance(node, ir.Call):
                 if node.proc.instr is not None:
-                    instrs.add(node.proc.name)
+                    instrs.add(node.proc)
                 visit(node.proc)
 
     visit(p)

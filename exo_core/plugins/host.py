@@ -161,12 +161,13 @@ class Registry:
                 out.setdefault(exo_name, (mod, p))
         return out
 
-    def targets_using(self, memories=(), instr_names=()) -> list[Target]:
-        """Targets defining any of these memory classes or instr names (for default target choice)."""
-        instr_names = set(instr_names)
+    def targets_using(self, memories=(), instrs=()) -> list[Target]:
+        """Targets defining any of these memory classes or instrs (``ProcDef``s, matched by
+        identity: a user's instr that shares a name with a plugin's is not the plugin's)."""
+        instrs = set(instrs)
         out = []
         for t in self.targets():
-            if any(m in t.memories for m in memories) or instr_names & set(t.instr_names()):
+            if any(m in t.memories for m in memories) or instrs & t.instr_defs():
                 out.append(t)
         return out
 

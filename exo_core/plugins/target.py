@@ -165,6 +165,10 @@ class Target:
     def instr_names(self) -> list[str]:
         return [p.name() for p in self.instrs]
 
+    def instr_defs(self) -> set:
+        """The instrs' LoopIR (to recognise them by identity, not by name)."""
+        return {p.INTERNAL_proc() for p in self.instrs}
+
     def config_names(self) -> list[str]:
         return [c.name() for c in self.configs]
 
