@@ -170,6 +170,8 @@ def check_fission(proc, parent_path, k: int, field: str = "body") -> None:
     mapping = rename(eff.locals(eff.loops[path].mark))
     order = frozenset((L.ge(mapping[it] - Affine.of(it) - 1),))
     hit = find_conflict(acc2, [renamed(x, mapping) for x in acc1], order)
+    if hit is not None and _invariant_first_part(proc, path, it, first, k, acc1, acc2, mapping):
+        return
     if hit is not None:
         x, y, model = hit
         its = iteration_pair(model, (it,), mapping)
@@ -179,6 +181,23 @@ def check_fission(proc, parent_path, k: int, field: str = "body") -> None:
             f"{w2} {verb(y.kind)} {access_text(y)} before the split point and {w1} "
             f"{verb(x.kind)} {access_text(x)} after it, the same location: splitting the loop "
             f"over {it.name} would reorder them", x.src)
+
+
+def _invariant_first_part(proc, path, it, first, k, acc1, acc2, mapping) -> bool:
+    """Exo's rule for a loop-invariant first part: if it does not use the iterator, is
+    idempotent, and the second part writes nothing it reads or writes (in any iteration),
+    every iteration's first part computes the same values, so running them all first
+    leaves what each second part sees unchanged."""
+    from .props import check_idempotent
+
+    if it in free_syms(first):
+        return False
+    try:
+        check_idempotent(proc, (path, "body", 0, k + 1))
+    except CheckFailed:
+        return False
+    writes2 = [a for a in acc2 if a.kind != "read"]
+    return find_conflict(writes2, [renamed(x, mapping) for x in acc1]) is None
 
 
 def check_fuse_loops(proc, loop1_path, loop2_path) -> None:
