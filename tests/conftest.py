@@ -31,6 +31,14 @@ os.environ.setdefault("EXO_CACHE_DIR", os.path.join(tempfile.gettempdir(), "exo_
 
 
 @pytest.fixture(autouse=True)
+def _reset_irb_location():
+    """Nodes built with the test IR builder start at its default location in every test."""
+    from ir.irb import reset_location
+
+    reset_location()
+
+
+@pytest.fixture(autouse=True)
 def _round_trip_defined_procs():
     yield
     from ir.roundtrip import assert_round_trip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ir.irb import SIZE, Var, cfg
 
 from exo_core.analysis import logic as L
 from exo_core.analysis.affine import (
@@ -20,8 +21,6 @@ from exo_core.analysis.affine import (
 )
 from exo_core.config import Config
 from exo_core.ir import INDEX, Sym
-
-from .build import SIZE, Var, cfg
 
 i, j, n = Sym("i"), Sym("j"), Sym("n")
 A = Affine.of

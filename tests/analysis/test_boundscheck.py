@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from ir.irb import *
 
 from exo_core.analysis.boundscheck import check_proc
 from exo_core.analysis.solver import SOLVER
 from exo_core.config import Config
 from exo_core.errors import BoundsCheckError, TypeCheckError
-
-from .build import *
 
 
 def rejects(p, pattern, line=None, cls=BoundsCheckError):
@@ -52,7 +51,7 @@ def test_accepts_windows_and_preconditions():
     A = Var("A", ten(F32, n, 16))
     i, j = Var("i", INDEX), Var("j", INDEX)
     row = Var("row", None)
-    body = [loop(i, 0, n, [window(row, A.win(i, (0, 16))),
+    body = [loop(i, 0, n, [window(row, A[i, 0:16]),
                            loop(j, 0, m, [assign(row[j], 0.0)])])]
     check_proc(proc("win", [n, m, A], body, preds=[m.le(16)]))
 
@@ -193,7 +192,7 @@ def test_rejects_window_past_the_end(nx):
     n, x, i = nx
     w = Var("w", None)
     at(7)
-    ws = window(w, x.win((i, i + 4)))
+    ws = window(w, x[i:i + 4])
     msg = rejects(proc("f", [n, x], [loop(i, 0, n, [ws])]), r"window x\[i:i \+ 4\] may be out of bounds", 7)
     assert "dimension 0 can end at" in msg
 
@@ -202,7 +201,7 @@ def test_rejects_window_with_lo_above_hi(nx):
     n, x, i = nx
     w = Var("w", None)
     at(8)
-    ws = window(w, x.win((4, 2)))
+    ws = window(w, x[4:2])
     rejects(proc("f", [n, x], [ws], preds=[n.ge(8)]), r"window x\[4:2\] may have lo > hi in dimension 0", 8)
 
 
@@ -210,7 +209,7 @@ def test_rejects_window_negative_start(nx):
     n, x, i = nx
     w = Var("w", None)
     at(9)
-    ws = window(w, x.win((i - 1, i + 1)))
+    ws = window(w, x[i - 1:i + 1])
     rejects(proc("f", [n, x], [loop(i, 0, n - 1, [ws])]), r"dimension 0 can start at -1", 9)
 
 
@@ -219,9 +218,9 @@ def test_rejects_access_outside_window_extent():
     A = Var("A", ten(F32, n, 16))
     w = Var("w", None)
     j = Var("j", INDEX)
-    ws = window(w, A.win(0, (4, 8)))
+    ws = window(w, A[0, 4:8])
     check_proc(proc("f", [n, A], [ws, loop(j, 0, 4, [assign(w[j], 0.0)])]))
-    ws = window(w, A.win(0, (4, 8)))
+    ws = window(w, A[0, 4:8])
     at(10)
     s = assign(w[j], 0.0)
     rejects(proc("f", [n, A], [ws, loop(j, 0, 5, [s])]), r"w\[j\] may be out of bounds.*extent is 4", 10)
@@ -232,7 +231,7 @@ def test_rejects_window_point_out_of_bounds(nx):
     A = Var("A", ten(F32, n, 4))
     w = Var("w", None)
     at(11)
-    ws = window(w, A.win(n, (0, 4)))
+    ws = window(w, A[n, 0:4])
     rejects(proc("f", [n, A], [ws]), r"window A\[n, 0:4\] may be out of bounds: point 0", 11)
 
 
@@ -256,7 +255,7 @@ def test_call_checks_shapes(nx):
     n, x, i = nx
     f = _callee()
     check_proc(proc("c", [n, x], [call(f, n, x)]))
-    check_proc(proc("c", [n, x], [loop(i, 0, n / 4, [call(f, 4, x.win((4 * i, 4 * i + 4)))])]))
+    check_proc(proc("c", [n, x], [loop(i, 0, n / 4, [call(f, 4, x[4 * i:4 * i + 4])])]))
     at(12)
     c = call(f, 4, x)
     msg = rejects(proc("c", [n, x], [c]), r"argument x for parameter 'y' of vec has shape \[n\] but vec expects \[4\]", 12)
@@ -267,16 +266,16 @@ def test_call_checks_size_arguments_positive(nx):
     n, x, i = nx
     f = _callee()
     at(13)
-    c = call(f, n - 1, x.win((0, n - 1)))
+    c = call(f, n - 1, x[0:n - 1])
     rejects(proc("c", [n, x], [c]), r"argument n - 1 for size parameter 'm' of vec may not be positive", 13)
 
 
 def test_call_checks_callee_preconditions(nx):
     n, x, i = nx
     f = _callee(max_m=8)
-    check_proc(proc("c", [n, x], [call(f, 8, x.win((0, 8)))], preds=[n.ge(8)]))
+    check_proc(proc("c", [n, x], [call(f, 8, x[0:8])], preds=[n.ge(8)]))
     at(14)
-    c = call(f, 16, x.win((0, 16)))
+    c = call(f, 16, x[0:16])
     rejects(proc("c", [n, x], [c], preds=[n.ge(16)]), r"precondition m <= 8 of vec may not hold at this call", 14)
 
 
@@ -286,9 +285,9 @@ def test_call_stride_preconditions():
     i = Var("i", INDEX)
     f = _callee(unit_stride=True)
     # a row of a dense matrix has unit stride; a column has stride 16
-    check_proc(proc("c", [n, A], [loop(i, 0, n, [call(f, 16, A.win(i, (0, 16)))])]))
+    check_proc(proc("c", [n, A], [loop(i, 0, n, [call(f, 16, A[i, 0:16])])]))
     at(15)
-    c = call(f, 4, A.win((0, 4), 3))
+    c = call(f, 4, A[0:4, 3])
     msg = rejects(proc("c", [n, A], [c], preds=[n.ge(4)]), r"precondition stride\(y, 0\) == 1 of vec", 15)
     assert msg.startswith("t.py:15:0")
 
@@ -309,7 +308,7 @@ def test_symbolic_dense_strides():
     mm = Var("mm", SIZE)
     y = Var("y", ten(F32, 2, mm, window=True))
     g = proc("g", [mm, y], [pass_()], preds=[y.stride(0).eq(mm), y.stride(1).eq(1)])
-    check_proc(proc("c", [n, m, A], [call(g, m, A.win((0, 2), (0, m)))], preds=[n.ge(2)]))
+    check_proc(proc("c", [n, m, A], [call(g, m, A[0:2, 0:m])], preds=[n.ge(2)]))
 
 
 def test_callee_body_is_not_reanalysed(nx):
@@ -317,7 +316,7 @@ def test_callee_body_is_not_reanalysed(nx):
     f = _callee(max_m=8)
     check_proc(f)
     q = SOLVER.stats.queries
-    check_proc(proc("c", [n, x], [call(f, 8, x.win((0, 8)))], preds=[n.ge(8)]))
+    check_proc(proc("c", [n, x], [call(f, 8, x[0:8])], preds=[n.ge(8)]))
     # positivity of m, the shape, the precondition, the window: no query about y[j]
     assert SOLVER.stats.queries - q <= 6
 
@@ -364,7 +363,7 @@ def test_rejects_aliased_arguments(nx):
     at(60)
     f = proc("two", [a, b], [pass_()])
     at(19)
-    c = call(f, x.win((0, 4)), x.win((4, 8)))
+    c = call(f, x[0:4], x[4:8])
     rejects(proc("c", [n, x], [c], preds=[n.ge(8)]),
             r"buffer x is passed to both 'a' and 'b' of two: arguments may not alias", 19, TypeCheckError)
 
@@ -374,9 +373,9 @@ def test_rejects_aliasing_through_window_statement(nx):
     a, b = Var("a", ten(F32, 4, window=True)), Var("b", ten(F32, 4, window=True))
     f = proc("two", [a, b], [pass_()])
     w = Var("w", None)
-    ws = window(w, x.win((0, 4)))
+    ws = window(w, x[0:4])
     at(20)
-    c = call(f, w, x.win((4, 8)))
+    c = call(f, w, x[4:8])
     rejects(proc("c", [n, x], [ws, c], preds=[n.ge(8)]), r"buffer x is passed to both", 20, TypeCheckError)
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ir.irb import *
 
 from exo_core.analysis.parallel import check_parallel_loops
 from exo_core.config import Config
 from exo_core.errors import CodegenError
-
-from .build import *
 
 
 def races(p, pattern=r"may race", line=None):
@@ -104,10 +103,10 @@ def test_shared_allocation_races(v):
 def test_window_statement_resolves_to_source(v):
     n, x, A, i, j = v
     w = Var("w", None)
-    ok = [window(w, A.win(i, (0, 16))), loop(j, 0, 16, [assign(w[j], 0.0)])]
+    ok = [window(w, A[i, 0:16]), loop(j, 0, 16, [assign(w[j], 0.0)])]
     check_parallel_loops(proc("f", [n, A], [par(i, 0, n, ok)]))
     w = Var("w", None)
-    bad = [window(w, A.win((0, 2), i / 2)), loop(j, 0, 2, [assign(w[j], 0.0)])]
+    bad = [window(w, A[0:2, i / 2]), loop(j, 0, 2, [assign(w[j], 0.0)])]
     at(36)
     races(proc("f", [n, A], [par(i, 0, 16, bad)], preds=[n.ge(2)]), r"w\[j\]", 36)
 
@@ -118,8 +117,8 @@ def test_calls_use_argument_windows(v):
     y = Var("y", ten(F32, m, window=True))
     k = Var("k", INDEX)
     f = proc("fill", [m, y], [loop(k, 0, m, [assign(y[k], 0.0)])])
-    check_parallel_loops(proc("c", [n, x], [par(i, 0, n / 4, [call(f, 4, x.win((4 * i, 4 * i + 4)))])]))
-    c = call(f, 5, x.win((4 * i, 4 * i + 5)))
+    check_parallel_loops(proc("c", [n, x], [par(i, 0, n / 4, [call(f, 4, x[4 * i:4 * i + 4])])]))
+    c = call(f, 5, x[4 * i:4 * i + 5])
     at(37)
     msg = races(proc("c", [n, x], [par(i, 0, n / 4 - 1, [c])]), r"passed to fill", 37)
     assert "x[4 * i:4 * i + 5]" in msg

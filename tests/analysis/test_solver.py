@@ -163,10 +163,10 @@ def test_fast_path_and_z3_agree_with_brute_force(ctx, goal):
 
 
 def test_loopir_goals_and_facts_at():
+    from ir.irb import F32, INDEX, SIZE, Var, assign, if_, loop, proc, ten
+
     from exo_core.analysis.context import facts_at
     from exo_core.analysis.solver import SOLVER
-
-    from .build import F32, INDEX, SIZE, Var, assign, if_, loop, proc, ten
 
     nv, iv = Var("n", SIZE), Var("i", INDEX)
     x = Var("x", ten(F32, nv))

@@ -11,8 +11,8 @@ reductions are exact whatever their order.
 from __future__ import annotations
 
 import numpy as np
-from analysis.build import F32, INDEX, SIZE, Var, assign, cfg, if_, loop, proc, reduce, ten, write_cfg
 from hypothesis import strategies as st
+from ir.irb import F32, INDEX, SIZE, Var, assign, cfg, if_, loop, proc, reduce, ten, write_cfg
 
 from exo_core.config import Config
 from exo_core.interp import ConfigState, interpret

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder
 
 from exo_core.backend import compile_procs_to_strings
 from exo_core.errors import CodegenError
 from exo_core.ir import F32, I32, Call
 
-from .builders import ProcBuilder
 from .cbuild import Lib
 
 GLOBAL = "#define EXO_TEST_VEC 1\n"

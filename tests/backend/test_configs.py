@@ -6,13 +6,13 @@ import sys
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder, cfg
 
 from exo_core.backend import compile_procs_to_strings
 from exo_core.config import Config
 from exo_core.errors import ConfigError
 from exo_core.ir import BOOL, F32, F64, INDEX, SIZE
 
-from .builders import ProcBuilder, cfg
 from .cbuild import Lib
 
 Tiles = Config("Tiles", [("scale", F32), ("n", SIZE), ("flag", BOOL), ("acc", F64), ("lo", INDEX)])

@@ -4,10 +4,10 @@ numerator is provably non-negative."""
 from __future__ import annotations
 
 import numpy as np
+from ir.irb import E, ProcBuilder, lift
 
 from exo_core.ir import F32, I32
 
-from .builders import ProcBuilder, lift
 from .cbuild import Lib
 
 
@@ -82,7 +82,7 @@ def test_constant_folding_and_precedence(tmp_path):
     b = ProcBuilder("folding")
     n = b.size("n")
     x = b.tensor("x", F32, [n, 4, 2])
-    minus_one = -lift(1)
+    minus_one = -E(lift(1))
     with b.loop("i", 0, n) as i:
         b.assign(x[i - (2 - 1), 3 - (1 + 1), 0 * i], 1.0)
         b.assign(x[n - (i + 1), (7 // 2) % 3, -minus_one], 2.0)

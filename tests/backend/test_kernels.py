@@ -7,12 +7,12 @@ import subprocess
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder, data
 
 from exo_core import Procedure
 from exo_core.backend import compile_procs, compile_procs_to_strings
 from exo_core.ir import F32, F64
 
-from .builders import ProcBuilder, data
 from .cbuild import Lib, compile_check
 
 

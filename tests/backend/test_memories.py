@@ -6,13 +6,13 @@ import re
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder
 
 from exo_core.backend import compile_procs_to_strings
 from exo_core.errors import MemGenError
 from exo_core.ir import F32, I32
 from exo_core.memory import DRAM, DRAM_STACK, DRAM_STATIC, Memory
 
-from .builders import ProcBuilder
 from .cbuild import Lib, compile_check
 
 

@@ -6,12 +6,12 @@ import importlib.util
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder
 
 from exo_core.backend import compile_procs_to_strings
 from exo_core.errors import CodegenError
 from exo_core.ir import F32
 
-from .builders import ProcBuilder
 from .cbuild import Lib, compile_check
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ir.irb import ProcBuilder, data, extern
 
 from exo_core.extern import fmaxf, relu, select, sqrt
 from exo_core.ir import F16, F32, F64, I8, I32, UI8, UI16, R
 
-from .builders import ProcBuilder, data, ext
 from .cbuild import Lib
 
 TYPES = [F16, F32, F64, I8, UI8, UI16, I32, R]
@@ -56,10 +56,10 @@ def test_literals_and_casts(tmp_path):
     b.assign(f64[0], 0.1)  # an R literal: computed in f32, then converted
     b.assign(f64[1], f64[0] * 0.1)  # an f64 operation: the literal is a double
     b.assign(f64[2], f32[0] * 3.0)  # f32 expression stored to f64: a cast
-    b.assign(f64[3], ext(sqrt, f64[1]))
+    b.assign(f64[3], extern(sqrt, f64[1]))
     b.assign(f32[1], f64[1])
     b.assign(f32[2], data(-2.0))
-    b.assign(f32[3], ext(fmaxf, f32[2], -data(3.0)))
+    b.assign(f32[3], extern(fmaxf, f32[2], -data(3.0)))
     b.assign(i8[0], -1.5)
     b.assign(i8[1], f32[0] * 3.0)  # 4.5 -> 4 (truncation)
     b.assign(ui8[0], 300)  # wraps to 44
@@ -89,10 +89,10 @@ def test_literals_and_casts(tmp_path):
 def test_externs_globals_once_per_type(tmp_path):
     b = ProcBuilder("ext")
     x, y = b.tensor("x", F32, [2]), b.tensor("y", F64, [2])
-    b.assign(x[0], ext(relu, x[0]))
-    b.assign(x[1], ext(relu, x[1]))
-    b.assign(y[0], ext(relu, y[0]))
-    b.assign(y[1], ext(select, y[0], y[1], 1.0, 2.0))
+    b.assign(x[0], extern(relu, x[0]))
+    b.assign(x[1], extern(relu, x[1]))
+    b.assign(y[0], extern(relu, y[0]))
+    b.assign(y[1], extern(select, y[0], y[1], 1.0, 2.0))
     lib = Lib([b.build()], tmp_path)
     assert lib.c.count("static float _relu_float(") == 1
     assert lib.c.count("static double _relu_double(") == 1

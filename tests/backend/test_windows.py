@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from ir.irb import ProcBuilder
 
 from exo_core.ir import F32, I32
 
-from .builders import ProcBuilder
 from .cbuild import Lib
 
 

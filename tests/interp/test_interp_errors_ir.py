@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from exo_core.errors import InterpreterError
-from exo_core.interp import interpret
-from exo_core.ir import F32, I8
-from exo_core.ir.sym import SrcInfo
-
-from .irb import (
+from ir.irb import (
     BOOL,
+    DEFAULT_SRC,
     INDEX,
     SIZE,
     STRIDE,
@@ -27,7 +22,11 @@ from .irb import (
     window,
 )
 
-LOC = "test_irb.py:7:4: "
+from exo_core.errors import InterpreterError
+from exo_core.interp import interpret
+from exo_core.ir import F32, I8
+
+LOC = f"{DEFAULT_SRC}: "
 
 
 def _err(pd, **args) -> str:
@@ -70,10 +69,10 @@ def test_out_of_bounds_windows():
     n = Var("n", SIZE)
     x = Var("x", ten(F32, n, 4))
     w = Var("w", None)
-    pd = proc("win", [n, x], [window(w, x.win(n, (0, 4)))])
+    pd = proc("win", [n, x], [window(w, x[n, 0:4])])
     assert _err(pd, n=2, x=np.zeros((2, 4), np.float32)) == (
         "out-of-bounds window x[n, 0:4]: point 2 is outside extent 2 of dimension 0 of x")
-    pd = proc("win2", [n, x], [window(w, x.win(0, (2, 5)))])
+    pd = proc("win2", [n, x], [window(w, x[0, 2:5])])
     assert "interval 2:5 is outside extent 4 of dimension 1" in _err(pd, n=2, x=np.zeros((2, 4), np.float32))
 
 
@@ -83,7 +82,7 @@ def test_out_of_bounds_in_a_callee_reports_the_callee_line():
     callee = proc("bad", [m, v], [loop(j, 0, m, [assign(v[j + 1], data(0.0))])])
     n = Var("n", SIZE)
     x = Var("x", ten(F32, n))
-    pd = proc("caller", [n, x], [call(callee, n, x.win((0, n)))])
+    pd = proc("caller", [n, x], [call(callee, n, x[0:n])])
     assert "out-of-bounds write v[j + 1]" in _err(pd, n=2, x=np.zeros(2, np.float32))
 
 
@@ -178,4 +177,4 @@ def test_unbound_names_are_reported_at_compile_time():
 def test_errors_carry_srcinfo():
     with pytest.raises(InterpreterError) as info:
         interpret(_shift(1), **_xy())
-    assert info.value.srcinfo == SrcInfo("test_irb.py", 7, 4)
+    assert info.value.srcinfo == DEFAULT_SRC

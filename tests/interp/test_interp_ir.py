@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from exo_core.config import Config
-from exo_core.errors import InterpreterError
-from exo_core.extern import fmaxf, relu, select, sigmoid, sin
-from exo_core.interp import ConfigState, interpret
-from exo_core.interp.procs import compile_proc
-from exo_core.ir import F16, F32, F64, I8, I32, UI8, UI16, R
-from exo_core.procedure import Procedure
-
-from .irb import (
+from ir.irb import (
     INDEX,
     SIZE,
     Var,
     alloc,
     assign,
     call,
-    cfg_read,
+    cfg,
     data,
     extern,
     if_,
@@ -31,6 +22,14 @@ from .irb import (
     window,
     write_cfg,
 )
+
+from exo_core.config import Config
+from exo_core.errors import InterpreterError
+from exo_core.extern import fmaxf, relu, select, sigmoid, sin
+from exo_core.interp import ConfigState, interpret
+from exo_core.interp.procs import compile_proc
+from exo_core.ir import F16, F32, F64, I8, I32, UI8, UI16, R
+from exo_core.procedure import Procedure
 
 
 def _matmul():
@@ -156,8 +155,8 @@ def test_windows_views_strides_and_windows_of_windows():
     st = Var("st", ten(I32, 2))
     w1, w2 = Var("w1", None), Var("w2", None)
     pd = proc("win", [n, src, dst, st], [
-        window(w1, src.win((0, n), (2, 8))),   # n x 6
-        window(w2, w1.win((0, n), (1, 5))),    # n x 4, starting at column 3
+        window(w1, src[0:n, 2:8]),   # n x 6
+        window(w2, w1[0:n, 1:5]),    # n x 4, starting at column 3
         assign(st[0], data(0)),
         loop(i, 0, n, [loop(j, 0, 4, [assign(dst[i, j], w2[i, j])])]),
     ])
@@ -201,7 +200,7 @@ def test_calls_pass_windows_and_scalars_by_reference():
     pd = proc("rows", [n, A, firsts], [loop(i, 0, n, [
         alloc(t),
         assign(t, data(2.0)),
-        call(callee, 4, t, A.win(i, (0, 4)), firsts[i]),  # firsts[i]: a 0-d view, written
+        call(callee, 4, t, A[i, 0:4], firsts[i]),  # firsts[i]: a 0-d view, written
     ])])
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     f = np.zeros(3, np.float32)
@@ -226,7 +225,7 @@ def test_instr_runs_its_body_not_its_template():
     ins = proc("vadd", [x, y], [loop(i, 0, 4, [reduce(y[i], x[i])])],
                preds=[x.stride(0).eq(1)], instr="this is not C {x} {y}")
     a, b = Var("a", ten(F32, 8)), Var("b", ten(F32, 8))
-    pd = proc("use", [a, b], [call(ins, a.win((0, 4)), b.win((4, 8)))])
+    pd = proc("use", [a, b], [call(ins, a[0:4], b[4:8])])
     av, bv = np.arange(8, dtype=np.float32), np.ones(8, np.float32)
     interpret(pd, a=av, b=bv)
     assert bv.tolist() == [1, 1, 1, 1, 1, 2, 3, 4]
@@ -251,8 +250,8 @@ def test_config_state_reads_writes_and_api():
     n, i = Var("n", SIZE), Var("i", INDEX)
     x = Var("x", ten(F32, n))
     pd = proc("cfg", [n, x], [
-        write_cfg(Cfg, "scale", cfg_read(Cfg, "scale") * 2.0),
-        loop(i, 0, cfg_read(Cfg, "n"), [assign(x[i], cfg_read(Cfg, "scale"))]),
+        write_cfg(Cfg, "scale", cfg(Cfg, "scale") * 2.0),
+        loop(i, 0, cfg(Cfg, "n"), [assign(x[i], cfg(Cfg, "scale"))]),
         write_cfg(Cfg, "n", n - 1),
     ])
     st = ConfigState({Cfg: {"scale": 1.5, "n": 2}})

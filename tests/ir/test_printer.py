@@ -22,7 +22,7 @@ from .irb import (
     alloc,
     assign,
     call,
-    cfg_read,
+    cfg,
     data,
     extern,
     if_,
@@ -77,13 +77,13 @@ def test_every_statement_kind():
     callee = proc("copy4", [callee_x], [pass_()])
     body = [
         alloc(t),
-        window(w, x.win(0, (0, 4))),
+        window(w, x[0, 0:4]),
         call(callee, w),
-        call(callee, x.win(1, (4, 8))),
+        call(callee, x[1, 4:8]),
         write_cfg(Cfg, "scale", s.read() * 2.0),
         loop(i, 0, n, [
-            if_(b.read().and_(cfg_read(Cfg, "on")), [assign(x[i, 0], extern(relu, x[i, 1]))],
-                [if_(i.eq(cfg_read(Cfg, "n")), [assign(s, cfg_read(Cfg, "scale"))], [pass_()])]),
+            if_(b.read().and_(cfg(Cfg, "on")), [assign(x[i, 0], extern(relu, x[i, 1]))],
+                [if_(i.eq(cfg(Cfg, "n")), [assign(s, cfg(Cfg, "scale"))], [pass_()])]),
         ], mode="par"),
         assign(t[0], extern(select, x[0, 0], data(0.5), s, data(-1.0))),
     ]
@@ -258,7 +258,7 @@ def test_window_statement_reading_a_shadowed_name():
     # ``x = x[0:4]`` with a new Sym: the rhs is the old x, the lhs the new one
     x = Var("x", ten(F32, 8))
     w = Var("x", None)
-    w_body = [window(w, x.win((0, 4))), assign(w[0], data(1.0))]
+    w_body = [window(w, x[0:4]), assign(w[0], data(1.0))]
     text = proc_to_str(proc("win", [x], w_body))
     assert "x_1 = x[0:4]" in text and "x_1[0] = 1.0" in text
 

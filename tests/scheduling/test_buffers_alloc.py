@@ -14,7 +14,7 @@ from exo_core.scheduling import (
     sink_alloc,
 )
 
-from .test_buffers_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 
 @config

@@ -6,7 +6,7 @@ from __future__ import annotations
 from exo_core import config, proc
 from exo_core.scheduling import bind_expr
 
-from .test_buffers_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 
 @config

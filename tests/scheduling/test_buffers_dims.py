@@ -14,7 +14,7 @@ from exo_core.scheduling import (
     unroll_buffer,
 )
 
-from .test_buffers_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 
 @proc

@@ -10,7 +10,7 @@ from exo_core import config, proc
 from exo_core.errors import ParseFragmentError
 from exo_core.scheduling import divide_loop, stage_mem
 
-from .test_buffers_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 
 @config

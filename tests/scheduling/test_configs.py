@@ -20,7 +20,8 @@ from exo_core.scheduling import (
     write_config,
 )
 
-from .test_configs_util import agree, body, refused, run, run_c
+from .checks import body, refused
+from .test_configs_util import agree, run, run_c
 
 CFG = {FakeCfg: {"stride": 1, "scale": 1.5}}
 

@@ -4,14 +4,12 @@ interpreter and in compiled C, with configuration state (``ConfigState`` /
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
-import pytest
 
-from exo_core.errors import SchedulingError
 from exo_core.interp import ConfigState, interpret
 from exo_core.testing import copy_args, outputs_agree, random_args
+
+from .checks import controls
 
 
 def run(p, args: dict, cfg: dict | None = None):
@@ -51,7 +49,7 @@ def agree(before, after, *, cfg=None, sizes=None, trials: int = 4, jit: bool = T
         want, st0 = run(before, args, cfg)
         got, st1 = run(after, args, cfg)
         diff = outputs_agree(want, got)
-        assert diff is None, f"interpreter: {diff} with {_controls(args)}\n{after}"
+        assert diff is None, f"interpreter: {diff} with {controls(args)}\n{after}"
         for c, f in same_cfg:
             assert st0.get(c, f) == st1.get(c, f), f"{c.name()}.{f}: {st0.get(c, f)} vs {st1.get(c, f)}"
         for fn in (fa, fb):
@@ -59,29 +57,7 @@ def agree(before, after, *, cfg=None, sizes=None, trials: int = 4, jit: bool = T
                 continue
             out, final = run_c(fn, args, cfg)
             diff = outputs_agree(want, out)
-            assert diff is None, f"compiled C of {fn.__name__}: {diff} with {_controls(args)}\n{fn.proc}"
+            assert diff is None, f"compiled C of {fn.__name__}: {diff} with {controls(args)}\n{fn.proc}"
             for c, f in same_cfg:
                 if c in final and f in final[c]:
                     assert np.isclose(final[c][f], st0.get(c, f)), f"C {c.name()}.{f}"
-
-
-def _controls(args) -> dict:
-    return {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
-
-
-def refused(fn, *args, words=(), **kwargs) -> str:
-    """Call a primitive expecting a ``SchedulingError`` whose message matches every regex
-    of ``words``; returns the message."""
-    with pytest.raises(SchedulingError) as info:
-        fn(*args, **kwargs)
-    msg = str(info.value)
-    for w in (words,) if isinstance(words, str) else words:
-        assert re.search(w, msg), f"{w!r} not in: {msg}"
-    return msg
-
-
-def body(p) -> str:
-    """The printed body of a procedure (no decorator, def or assert lines), dedented."""
-    lines = str(p).splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("def ")) + 1
-    return "\n".join(line[4:] for line in lines[start:] if not line.lstrip().startswith("assert "))

@@ -21,7 +21,7 @@ from exo_core.scheduling import (
     simplify,
 )
 
-from .test_exprs_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 # --------------------------------------------------------------------------- kernels
 

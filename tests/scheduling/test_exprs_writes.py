@@ -17,7 +17,7 @@ from exo_core.scheduling import (
     split_write,
 )
 
-from .test_exprs_util import body, lines, refused, same_results
+from .checks import body, lines, refused, same_results
 
 # --------------------------------------------------------------------------- kernels
 

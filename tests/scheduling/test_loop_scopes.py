@@ -9,7 +9,7 @@ from exo_core import DRAM, CodegenError, config, proc
 from exo_core.errors import InvalidCursorError
 from exo_core.scheduling import lift_scope, parallelize_loop, reorder_loops
 
-from .test_loop_scopes_util import body_text, check_equiv, refused
+from .checks import body_text, check_equiv, refused
 
 
 @config

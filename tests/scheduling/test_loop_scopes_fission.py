@@ -9,7 +9,7 @@ from exo_core import config, proc
 from exo_core.errors import InvalidCursorError
 from exo_core.scheduling import autofission, fission
 
-from .test_loop_scopes_util import body_text, check_equiv, refused
+from .checks import body_text, check_equiv, refused
 
 
 @config

@@ -11,7 +11,7 @@ from exo_core.ir import BOOL, BinOp
 from exo_core.rewrite import loop_scopes as R
 from exo_core.scheduling import fission, fuse, specialize
 
-from .test_loop_scopes_util import body_text, check_equiv, refused
+from .checks import body_text, check_equiv, refused
 
 
 @config

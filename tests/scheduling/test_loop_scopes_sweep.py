@@ -21,7 +21,7 @@ from exo_core.scheduling import (
 )
 from exo_core.testing import outputs_agree, random_args, run_interpreter
 
-from .test_loop_scopes_util import assert_unique_binders
+from .checks import assert_unique_binders
 
 
 def _stmt_paths(p):

@@ -11,7 +11,7 @@ from exo_core import DRAM, DRAM_STACK, config, instr, proc
 from exo_core.errors import SchedulingError
 from exo_core.scheduling import replace, replace_all
 
-from .test_loops_util import body, refused
+from .checks import body, refused
 from .test_replace_util import (
     AVX2,
     agree,

@@ -4,11 +4,14 @@ real ``<immintrin.h>`` templates, and helpers to compile with ``-mavx2 -mfma``."
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 from exo_core import DRAM, MemGenError, Memory, instr
-from exo_core.testing import outputs_agree, random_args, run_interpreter
+
+from .checks import same_results
 
 
 def _has_avx2() -> bool:
@@ -149,15 +152,6 @@ def rand(rng, *shape, dtype=np.float32):
     return rng.uniform(-2, 2, size=shape).astype(dtype)
 
 
-def agree(before, after, trials: int = 4, sizes=None):
-    """Interpreter agreement on random inputs (instr calls run their bodies; the replaced
-    procedure may not compile without AVX2)."""
-    rng = np.random.default_rng(5)
-    for _ in range(trials):
-        args = random_args(before, rng, sizes=sizes)
-        assert args is not None
-        want, err = run_interpreter(before, args)
-        assert err is None, err
-        got, err = run_interpreter(after, args)
-        assert err is None, err
-        assert outputs_agree(want, got) is None
+# interpreter agreement on random inputs (instr calls run their bodies; the replaced
+# procedure may not compile without AVX2)
+agree = functools.partial(same_results, jit=False, seed=5)

@@ -17,7 +17,8 @@ from exo_core.scheduling import (
     rename,
 )
 
-from .test_configs_util import agree, body, refused
+from .checks import body, refused
+from .test_configs_util import agree
 
 
 @config

@@ -20,7 +20,8 @@ from exo_core.scheduling import (
     write_config,
 )
 
-from .test_configs_util import agree, body, refused
+from .checks import body, refused
+from .test_configs_util import agree
 
 
 @config

@@ -5,6 +5,7 @@ repeate, sched_seq), and the Exo-compatible module layout."""
 from __future__ import annotations
 
 import pytest
+from scheduling.checks import body
 
 import exo_core.stdlib.scheduling as L
 from exo_core import DRAM
@@ -27,7 +28,7 @@ from exo_core.stdlib.scheduling import (
 )
 
 from .kernels import axpy, gemv, invariant, matmul, maybe_empty, tail_loop, tiny_loops
-from .util import body, check_refused, same_results
+from .util import check_refused, same_results
 
 # --------------------------------------------------------------------------- errors
 

@@ -5,6 +5,7 @@ unroll_loops, dce, cleanup, and the rc wrappers they use."""
 from __future__ import annotations
 
 import pytest
+from scheduling.checks import body
 
 from exo_core.errors import SchedulingError
 from exo_core.stdlib.scheduling import (
@@ -26,7 +27,7 @@ from exo_core.stdlib.scheduling import (
 )
 
 from .kernels import blur, dot, maybe_empty, tail_loop, three_stmts, tiny_loops
-from .util import body, check_refused, same_results, show
+from .util import check_refused, same_results, show
 
 # --------------------------------------------------------------------------- divide_loop_recursive
 

@@ -6,6 +6,7 @@ the test's line, the operation and the primitive that failed."""
 from __future__ import annotations
 
 import pytest
+from scheduling.checks import body
 
 from exo_core.errors import SchedulingError
 from exo_core.stdlib.scheduling import (
@@ -42,7 +43,7 @@ from .kernels import (
     with_alloc,
     zero_then_loop,
 )
-from .util import body, check_refused, same_results, show
+from .util import check_refused, same_results, show
 
 # --------------------------------------------------------------------------- lift_if
 

@@ -5,6 +5,7 @@ parallelize_reduction, parallelize_all_reductions."""
 from __future__ import annotations
 
 import pytest
+from scheduling.checks import body
 
 from exo_core import DRAM
 from exo_core.errors import SchedulingError
@@ -41,7 +42,7 @@ from .kernels import (
     two_loops,
     with_alloc,
 )
-from .util import body, check_refused, needs, same_results, show
+from .util import check_refused, needs, same_results, show
 from .vec_instrs import VEC4
 
 # --------------------------------------------------------------------------- auto_stage_mem

@@ -5,6 +5,7 @@ replace_all, call_site_mem_aware_replace, checked_replace, replace_all_stmts."""
 from __future__ import annotations
 
 import pytest
+from scheduling.checks import body
 
 import exo_core.scheduling as S
 from exo_core import DRAM
@@ -21,7 +22,7 @@ from exo_core.stdlib.scheduling import (
 )
 
 from .kernels import axpy, axpy4, dot, prefix, three_stmts
-from .util import body, check_refused, needs, same_results, show
+from .util import check_refused, needs, same_results, show
 from .vec_instrs import DRAM_INSTRS, PRED_INSTRS, VEC4, VEC_INSTRS, daxpy4, dscale4, vacc4
 
 # --------------------------------------------------------------------------- vectorize: structure

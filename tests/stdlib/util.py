@@ -4,13 +4,13 @@ primitive that failed."""
 
 from __future__ import annotations
 
+import functools
 import re
 
-import numpy as np
 import pytest
+from scheduling import checks
 
 import exo_core.scheduling as S
-from exo_core.testing import copy_args, outputs_agree, random_args, run_interpreter
 
 
 def needs(*primitives: str):
@@ -19,30 +19,8 @@ def needs(*primitives: str):
     return pytest.mark.skipif(bool(missing), reason=f"primitive(s) {', '.join(missing)} not available yet")
 
 
-def same_results(before, after, *, trials: int = 4, sizes: dict | None = None, jit: bool = True,
-                 seed: int = 5) -> None:
-    """``after`` computes what ``before`` computes on random inputs: interpreter against
-    interpreter, and the compiled C of ``after`` against the interpreter of ``before``."""
-    rng = np.random.default_rng(seed)
-    compiled = after.jit() if jit else None
-    for _ in range(trials):
-        args = random_args(before, rng, sizes=sizes)
-        assert args is not None, "no random arguments satisfy the preconditions"
-        want, err = run_interpreter(before, args)
-        assert err is None, f"the original fails: {err}"
-        got, err = run_interpreter(after, args)
-        assert err is None, f"the scheduled procedure fails: {err}\n{after}"
-        diff = outputs_agree(want, got)
-        assert diff is None, f"interpreter: {diff} with {_controls(args)}\n{after}"
-        if compiled is not None:
-            c = copy_args(args)
-            compiled(**c)
-            diff = outputs_agree(want, c)
-            assert diff is None, f"compiled C: {diff} with {_controls(args)}\n{after}"
-
-
-def _controls(args) -> dict:
-    return {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
+# the random inputs these tests were written against
+same_results = functools.partial(checks.same_results, seed=5)
 
 
 def show(title: str, p) -> str:
@@ -68,10 +46,3 @@ def check_refused(info, *, op: str, prim: str | None, words=()) -> str:
     for w in (words,) if isinstance(words, str) else words:
         assert re.search(w, msg), f"{w!r} not in: {msg}"
     return msg
-
-
-def body(p) -> str:
-    """The printed body of a procedure (without the ``def`` line), dedented."""
-    lines = str(p).splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("def ")) + 1
-    return "\n".join(line[4:] for line in lines[start:] if not line.lstrip().startswith("assert "))
