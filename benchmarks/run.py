@@ -79,6 +79,7 @@ def main() -> int:
     path.write_text(json.dumps(record, indent=2))
     print(json.dumps(record, indent=2))
     print(f"wrote {path}")
+    _load(Path(__file__).resolve().parent / "sgemm.py", "bench_sgemm").main([])  # SGEMM GFLOPS, bench-results/sgemm.json
     return 0
 
 

@@ -1,0 +1,259 @@
+"""SGEMM benchmark: examples/sgemm's ``sgemm_avx2`` vs numpy (OpenBLAS, one thread) vs the naive
+loop nest at -O3, against the machine's measured single-core FMA peak; plus the seconds to
+parse + schedule the example and to emit its C.
+
+Run by ``nox -s bench`` (benchmarks/run.py calls ``main()``) or ``python benchmarks/sgemm.py
+[--quick]``. Writes ``bench-results/sgemm.json`` and ``bench-results/sgemm.png``.
+
+The measurement runs in a child process whose environment lacks ``OPENBLAS_CORETYPE`` and
+``OPENBLAS_L2_SIZE`` (set on some hosts for old OpenBLAS builds; they slow a current one), so
+numpy's OpenBLAS picks its own kernel; the JSON records which (threadpoolctl). Both sides are
+called through thin C-call wrappers (ctypes for ours, ``np.matmul(out=)`` for numpy), timed
+interleaved, best of several runs: the machine is shared, so the best run is the least
+disturbed one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench-results"
+SGEMM_PY = ROOT / "examples" / "sgemm" / "sgemm.py"
+PEAK_C = Path(__file__).resolve().parent / "sgemm_peak.c"
+
+SQUARE = [64, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
+ODD = [127, 255, 257, 383, 511, 513, 1000, 1023, 1025, 1535, 2047]
+NAIVE_MAX = 1024
+TILE = 48  # lcm of the AVX2 tile's MR = 6 and NR = 16: the sizes with no edge tiles
+ENV_DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def main(argv=None) -> int:
+    """Run the benchmark in a child process with the OpenBLAS overrides removed."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
+    return subprocess.call([sys.executable, str(Path(__file__).resolve()), "--child", *argv], env=env)
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure_peak() -> float | None:
+    """GFLOPS of the FMA-throughput loop in sgemm_peak.c, compiled now."""
+    cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        exe = Path(d) / "peak"
+        subprocess.run([cc, "-O2", "-o", str(exe), str(PEAK_C)], check=True)
+        return max(float(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
+                   for _ in range(2))
+
+
+def compile_side() -> tuple[object, dict]:
+    """Seconds to parse the example (a fresh import: the naive proc and the kernel references),
+    to schedule ``sgemm_avx2`` and ``sgemm_avx512`` (built on first use), and to emit C."""
+    from exo_core import compile_procs_to_strings
+
+    t0 = time.perf_counter()
+    sg = _load(SGEMM_PY, "sgemm_bench_example")
+    t_parse = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    avx2 = sg.sgemm_avx2
+    t_sched = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    avx512 = sg.sgemm_avx512
+    t_sched512 = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c_src, _ = compile_procs_to_strings([avx2], "sgemm.h")
+    t_emit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compile_procs_to_strings([sg.sgemm_naive, avx2, avx512], "sgemm_all.h")
+    t_emit_all = time.perf_counter() - t0
+    return sg, {
+        "parse_seconds": round(t_parse, 3),
+        "schedule_seconds_sgemm_avx2": round(t_sched, 3),
+        "schedule_seconds_sgemm_avx512": round(t_sched512, 3),
+        "emit_c_seconds_sgemm_avx2": round(t_emit, 3),
+        "emit_c_seconds_all_three": round(t_emit_all, 3),
+        "c_lines_sgemm_avx2": len(c_src.splitlines()),
+        "primitive_calls_sgemm_avx2": len(avx2.trace().splitlines()),
+    }
+
+
+def _c_function(jit_fn, name: str):
+    f = getattr(ctypes.CDLL(jit_fn.library_path), name)
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p  # int_fast32_t is 64-bit on x86-64 Linux
+    f.argtypes = [ptr, i64, i64, i64, ptr, ptr, ptr]
+    f.restype = None
+
+    def call(M, N, K, A, B, C):
+        f(None, M, N, K, A.ctypes.data, B.ctypes.data, C.ctypes.data)
+
+    return call
+
+
+def _time_interleaved(fns: dict, n: int, budget: float) -> dict:
+    """Best seconds of each ``fn(A, B, C)`` on n x n operands, calls interleaved."""
+    import numpy as np
+
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((n, n)).astype(np.float32)
+    B = rng.standard_normal((n, n)).astype(np.float32)
+    C = np.zeros((n, n), np.float32)
+    for fn in fns.values():  # warm up: page in, build caches
+        fn(A, B, C)
+    best = {k: float("inf") for k in fns}
+    t_end = time.perf_counter() + budget
+    reps = 0
+    while reps < 3 or (time.perf_counter() < t_end and reps < 200):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn(A, B, C)
+            best[k] = min(best[k], time.perf_counter() - t0)
+        reps += 1
+    return best
+
+
+def run(quick: bool = False) -> dict:
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    peak = measure_peak()
+    sg, compile_info = compile_side()
+    ours = _c_function(sg.sgemm_avx2.jit(), "sgemm_avx2")
+    naive = _c_function(sg.sgemm_naive.jit(target="c", cflags=["-O3"]), "sgemm_naive")
+
+    def gf(n, s):
+        return round(2.0 * n ** 3 / s / 1e9, 2)
+
+    square = SQUARE[:6] if quick else SQUARE
+    odd = ODD[:4] if quick else ODD
+    rows = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")}
+                for i in threadpool_info() if i.get("user_api") == "blas"]
+        for n in sorted(set(square + odd + [_nearest_tile(n) for n in odd])):
+            fns = {"exo_core": lambda A, B, C, n=n: ours(n, n, n, A, B, C),
+                   "numpy": lambda A, B, C: np.matmul(A, B, out=C)}
+            budget = 0.5 if quick else 1.5
+            best = _time_interleaved(fns, n, budget)
+            row = {"n": n, "exo_core_gflops": gf(n, best["exo_core"]), "numpy_gflops": gf(n, best["numpy"])}
+            if n <= NAIVE_MAX and (n in square) and not (quick and n > 256):
+                row["naive_O3_gflops"] = gf(n, _time_interleaved(
+                    {"naive": lambda A, B, C, n=n: naive(n, n, n, A, B, C)}, n, 0.2)["naive"])
+            row["vs_numpy"] = round(row["exo_core_gflops"] / row["numpy_gflops"], 3)
+            if peak:
+                row["exo_core_pct_peak"] = round(100 * row["exo_core_gflops"] / peak, 1)
+            rows.append(row)
+            print(f"n={n:5d}  exo_core {row['exo_core_gflops']:7.2f}  numpy {row['numpy_gflops']:7.2f}  "
+                  f"ratio {row['vs_numpy']:.3f}" + (f"  naive {row['naive_O3_gflops']:.2f}"
+                                                    if "naive_O3_gflops" in row else ""), flush=True)
+    by_n = {r["n"]: r for r in rows}
+    odd_rows = [{"n": n, "tile_multiple": _nearest_tile(n),
+                 "ratio_to_tile_multiple": round(by_n[n]["exo_core_gflops"] / by_n[_nearest_tile(n)]["exo_core_gflops"], 3)}
+                for n in odd]
+    goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
+    return {
+        "machine": {"processor": platform.processor() or platform.machine(), "system": platform.platform(),
+                    "cpu_model": _cpu_model(), "python": platform.python_version(), "numpy": np.__version__},
+        "single_core_fma_peak_gflops": peak,
+        "numpy_blas": blas,
+        "openblas_env_removed": list(ENV_DROP),
+        "kernel": {"ours": "sgemm_avx2 (6x16 AVX2/FMA micro-kernel, packed B panel and A sliver)",
+                   "naive": "sgemm_naive, built-in C target with -O3"},
+        "compile": compile_info,
+        "sizes": rows,
+        "odd_sizes_vs_tile_multiple": odd_rows,
+        "summary": {
+            "min_ratio_vs_numpy_256_2048": min(goal) if goal else None,
+            "geomean_ratio_vs_numpy_256_2048": round(_geomean(goal), 3) if goal else None,
+            "min_odd_ratio_to_tile_multiple": min(r["ratio_to_tile_multiple"] for r in odd_rows),
+            "best_pct_of_peak": max((r.get("exo_core_pct_peak", 0) for r in rows), default=None),
+        },
+    }
+
+
+def _nearest_tile(n: int) -> int:
+    return max(TILE, TILE * round(n / TILE))
+
+
+def _geomean(xs) -> float:
+    import math
+
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def plot(record: dict, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot")
+        return False
+    rows = record["sizes"]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ns = [r["n"] for r in rows]
+    ax.plot(ns, [r["exo_core_gflops"] for r in rows], "o-", label="exo-core sgemm_avx2")
+    ax.plot(ns, [r["numpy_gflops"] for r in rows], "s-", label="numpy (OpenBLAS, 1 thread)")
+    naive = [(r["n"], r["naive_O3_gflops"]) for r in rows if "naive_O3_gflops" in r]
+    if naive:
+        ax.plot(*zip(*naive), "^-", label="naive loop nest, -O3")
+    if record["single_core_fma_peak_gflops"]:
+        ax.axhline(record["single_core_fma_peak_gflops"], color="gray", ls="--", label="measured FMA peak")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("n (C[n, n] += A[n, n] @ B[n, n])")
+    ax.set_ylabel("GFLOPS (single core)")
+    ax.set_title(f"SGEMM on {record['machine']['cpu_model']}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def _child(argv) -> int:
+    OUT.mkdir(exist_ok=True)
+    record = run(quick="--quick" in argv)
+    path = OUT / "sgemm.json"
+    path.write_text(json.dumps(record, indent=2))
+    print(json.dumps({k: record[k] for k in ("single_core_fma_peak_gflops", "numpy_blas", "compile", "summary")},
+                     indent=2))
+    print(f"wrote {path}")
+    if plot(record, OUT / "sgemm.png"):
+        print(f"wrote {OUT / 'sgemm.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv[1:]:
+        sys.exit(_child([a for a in sys.argv[1:] if a != "--child"]))
+    sys.exit(main())

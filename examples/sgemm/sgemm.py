@@ -1,0 +1,506 @@
+"""SGEMM, ``C += A @ B`` in single precision for any ``M, N, K`` (row-major), scheduled
+from the three-loop nest ``sgemm_naive`` with checked primitives only.
+
+The schedule (``docs/tutorial.md`` walks it step by step):
+
+1. ``tile_for_registers``: ``i`` by ``MR`` rows and ``j`` by ``NR`` columns (cut tails), the
+   column tail fissioned off, ``k`` moved outside the ``MR x NR`` tile;
+2. ``block_for_cache``: the tile columns grouped by ``NT`` (an ``L2``-sized panel of ``B``)
+   and ``k`` by ``KC``, tails guarded;
+3. ``pack_panels``: the ``KC x NT*NR`` block of ``B`` and the ``MR x KC`` sliver of ``A``
+   copied into ``DRAM_STATIC`` buffers (``B`` re-laid out tile by tile);
+4. ``shape_edges``: the column tail split into one full vector and a masked one, the row
+   tail into one-row tiles;
+5. ``use_kernels``: every tile loop nest replaced by a call of a reference micro-kernel
+   (``replace_all``), then ``call_eqv`` to the register-blocked vector version of it
+   (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A`` broadcast, FMAs).
+
+Nothing is unchecked: no ``unsafe_*`` flag, no ``add_unsafe_guard``. ``exocc
+examples/sgemm/sgemm.py`` compiles ``sgemm_naive``, ``sgemm_avx2`` and ``sgemm_avx512``
+(build the C with ``-mavx2 -mfma``, plus ``-mavx512f`` for ``sgemm_avx512``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exo_x86 import AVX2, AVX512
+from exo_x86.platform import (
+    avx2_fmadd_memu_ps,
+    avx2_set0_ps,
+    mm256_broadcast_ss,
+    mm256_fmadd_ps,
+    mm256_loadu_ps,
+    mm256_prefix_broadcast_ss,
+    mm256_prefix_fmadd_ps,
+    mm256_prefix_load_ps,
+    mm256_prefix_store_ps,
+    mm256_storeu_ps,
+    mm512_fmadd_ps,
+    mm512_loadu_ps,
+    mm512_mask_fmadd_ps,
+    mm512_mask_set1_ps,
+    mm512_mask_storeu_ps,
+    mm512_maskz_loadu_ps,
+    mm512_set1_ps,
+    mm512_storeu_ps,
+    prefetch,
+)
+
+from exo_core import DRAM, DRAM_STATIC, proc
+from exo_core.cursors import ForCursor, IfCursor, LiteralCursor
+from exo_core.stdlib.scheduling import (
+    bind_expr,
+    call_eqv,
+    cleanup,
+    divide_dim,
+    divide_loop,
+    expand_dim,
+    expr_to_string,
+    fission,
+    fuse,
+    insert_noop_call,
+    lift_alloc,
+    lift_scope,
+    rearrange_dim,
+    rename,
+    reorder_loops,
+    reorder_stmts,
+    replace,
+    replace_all,
+    resize_dim,
+    set_memory,
+    simplify,
+    stage_mem,
+    unroll_loop,
+    unroll_loops,
+)
+
+__all__ = ["sgemm_naive", "sgemm_avx2", "sgemm_avx512"]  # noqa: F822 (the last two: module __getattr__)
+
+
+@proc
+def sgemm_naive(M: size, N: size, K: size, A: f32[M, K] @ DRAM, B: f32[K, N] @ DRAM, C: f32[M, N] @ DRAM):
+    for i in seq(0, M):
+        for j in seq(0, N):
+            for k in seq(0, K):
+                C[i, j] += A[i, k] * B[k, j]
+
+
+@dataclass(frozen=True)
+class Isa:
+    """A vector ISA: its register memory, lanes, instrs, and the tile/block sizes used with it."""
+
+    name: str
+    mem: type
+    vw: int  # f32 lanes per register
+    load: object
+    store: object
+    bcast: object
+    fma: object
+    mload: object  # the masked (first N lanes) forms
+    mstore: object
+    mbcast: object
+    mfma: object
+    mr: int = 6  # rows of the register tile
+    nvec: int = 2  # registers per row of the tile (NR = nvec * vw)
+    kc: int = 256  # K block: the A sliver MR x KC stays in L1
+    nt: int = 16  # column tiles per B block: KC x NT*NR floats stay in L2
+    mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block)
+    kunroll: int = 2  # k iterations per loop trip in the main kernel
+    zero: object = None  # with `addback`: the C tile is accumulated from zero and added to C at
+    addback: object = None  # the end, so its loads (prefetched at the start) are off the critical path
+
+    @property
+    def nr(self) -> int:
+        return self.nvec * self.vw
+
+    @property
+    def mc(self) -> int:
+        return self.mt * self.mr
+
+    @property
+    def nc(self) -> int:
+        return self.nt * self.nr
+
+    def instrs(self) -> list:
+        extra = [self.zero, self.addback] if self.addback is not None else []
+        return [self.load, self.store, self.bcast, self.fma] + extra
+
+    def masked_instrs(self) -> list:
+        return [self.mload, self.mstore, self.mbcast, self.mfma]
+
+
+AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
+               mm256_prefix_load_ps, mm256_prefix_store_ps, mm256_prefix_broadcast_ss, mm256_prefix_fmadd_ps,
+               zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps)
+# 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs.
+AVX512_ISA = Isa("avx512", AVX512, 16, mm512_loadu_ps, mm512_storeu_ps, mm512_set1_ps, mm512_fmadd_ps,
+                 mm512_maskz_loadu_ps, mm512_mask_storeu_ps, mm512_mask_set1_ps, mm512_mask_fmadd_ps,
+                 nt=16)
+
+
+# --------------------------------------------------------------------------- micro-kernels
+
+_REFS: dict = {}
+
+
+def kernel_ref(mr: int, nr: int):
+    """The meaning of an ``mr x nr`` tile update over ``K``: what a kernel call must compute."""
+    key = (mr, nr)
+    if key not in _REFS:
+        @proc
+        def sgemm_tile(K: size, A: [f32][mr, K] @ DRAM, B: [f32][K, nr] @ DRAM, C: [f32][mr, nr] @ DRAM):
+            assert stride(A, 1) == 1
+            assert stride(B, 1) == 1
+            assert stride(C, 1) == 1
+            for k in seq(0, K):
+                for i in seq(0, mr):
+                    for j in seq(0, nr):
+                        C[i, j] += A[i, k] * B[k, j]
+
+        _REFS[key] = rename(sgemm_tile, f"sgemm_tile_{mr}x{nr}")
+    return _REFS[key]
+
+
+def kernel_ref_masked(mr: int, vw: int):
+    """An ``mr x w`` tile update for ``1 <= w <= vw`` columns (one partial register per row)."""
+    key = (mr, "w", vw)
+    if key not in _REFS:
+        @proc
+        def sgemm_tile_w(w: size, K: size, A: [f32][mr, K] @ DRAM, B: [f32][K, w] @ DRAM,
+                         C: [f32][mr, w] @ DRAM):
+            assert w <= vw
+            assert stride(A, 1) == 1
+            assert stride(B, 1) == 1
+            assert stride(C, 1) == 1
+            for k in seq(0, K):
+                for i in seq(0, mr):
+                    for j in seq(0, w):
+                        C[i, j] += A[i, k] * B[k, j]
+
+        _REFS[key] = rename(sgemm_tile_w, f"sgemm_tile_{mr}xw{vw}")
+    return _REFS[key]
+
+
+def _lift_to_top(p, name):
+    alloc = p.find_alloc_or_arg(name)
+    while alloc.parent():
+        p = lift_alloc(p, alloc)
+        alloc = p.forward(alloc)
+    return p
+
+
+def schedule_kernel(ref, isa: Isa, mr: int, nr: int, kunroll: int = 1):
+    """The register-blocked vector version of ``kernel_ref(mr, nvec * vw)``: the ``C`` tile
+    lives in ``mr x nvec`` registers for the whole ``k`` loop; each ``k`` step loads one row
+    of ``B`` (``nvec`` registers), broadcasts each ``A[i, k]`` and issues ``mr x nvec`` FMAs."""
+    vw, mem = isa.vw, isa.mem
+    p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
+    accum = isa.addback is not None
+    p = stage_mem(p, p.find_loop("k"), f"C[0:{mr}, 0:{nr}]", "C_reg", accum=accum)
+    if accum:
+        for i in range(mr):
+            for j in sorted({0, nr - 1}):
+                p = insert_noop_call(p, p.find("C_reg : _").before(), prefetch, [f"C[{i}, {j}:{j + 1}]", 3])
+    p = divide_dim(p, "C_reg", 1, vw)
+    p = stage_mem(p, p.find_loop("i"), f"B[k, 0:{nr}]", "b_vec")
+    p = divide_dim(p, "b_vec", 0, vw)
+    store = p.find("C[_] += _" if accum else "C[_] = _")
+    for loop in [p.find("C_reg[_] = _").parent(), store.parent(), p.find("b_vec[_] = _").parent(),
+                 p.find_loop("j")]:
+        p = divide_loop(p, loop, vw, ["jo", "ji"], perfect=True)
+    p = simplify(p)
+    # A[i, k] broadcast once per row: stage it with `ji` outside `jo`, so each lane is its own
+    p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
+    p = stage_mem(p, p.find("C_reg[_] += _").parent(), "A[i, k]", "a_vec")
+    p = expand_dim(p, "a_vec", vw, "ji")
+    p = _lift_to_top(p, "a_vec")
+    p = fission(p, p.find("a_vec[_] = _").after())
+    p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
+    for buf in ("C_reg", "b_vec", "a_vec"):
+        p = set_memory(p, buf, mem)
+    p = replace_all(p, isa.instrs())
+    if kunroll > 1:
+        p = divide_loop(p, p.find_loop("k"), kunroll, ["ko", "ku"], tail="cut")
+        p = unroll_loop(p, p.find_loop("ku"))
+    return simplify(unroll_loops(p))
+
+
+def schedule_kernel_masked(ref, isa: Isa, mr: int):
+    """The vector version of ``kernel_ref_masked``: as ``schedule_kernel`` with one register
+    per row, every access limited to the first ``w`` lanes (masked instrs)."""
+    vw, mem = isa.vw, isa.mem
+    p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
+    p = stage_mem(p, p.find_loop("k"), f"C[0:{mr}, 0:w]", "C_reg")
+    p = resize_dim(p, "C_reg", 1, vw, 0)
+    p = stage_mem(p, p.find_loop("i"), "B[k, 0:w]", "b_vec")
+    p = resize_dim(p, "b_vec", 0, vw, 0)
+    # `for j in seq(0, w)` -> `for ji in seq(0, vw): if ji < w` (one guarded register)
+    for loop in list(p.find("for _ in seq(0, w): _", many=True)):
+        p = divide_loop(p, loop, vw, ["jo", "ji"], tail="guard")
+    p = cleanup(p)
+    p = bind_expr(p, "A[_]", "a_vec")
+    p = expand_dim(p, "a_vec", vw, "ji")
+    p = _lift_to_top(p, "a_vec")
+    p = fission(p, p.find("a_vec[_] = _").after(), n_lifts=2)
+    for buf in ("C_reg", "b_vec", "a_vec"):
+        p = set_memory(p, buf, mem)
+    p = replace_all(p, isa.masked_instrs())
+    return simplify(unroll_loops(p))
+
+
+# --------------------------------------------------------------------------- the sgemm schedule
+
+
+def _loops(p, name):
+    return p.find_loop(name, many=True)
+
+
+def _cond_on(cursor, size_name: str) -> bool:
+    """Whether ``cursor`` is an ``if`` testing the size ``size_name`` (a guarded tail)."""
+    return isinstance(cursor, IfCursor) and f"({size_name})" in expr_to_string(cursor.cond())
+
+
+def _divide(p, loop, n, names):
+    """``divide_loop`` by ``n``: perfect when the extent is a literal multiple, else a cut tail."""
+    hi = p.forward(loop).hi()
+    exact = isinstance(hi, LiteralCursor) and hi.value() % n == 0
+    return divide_loop(p, loop, n, names, tail="cut", perfect=exact)
+
+
+def block_for_cache(p, isa: Isa):
+    """Block ``i`` by ``MC = MT*MR`` rows (``ic``), ``j`` by ``NC = NT*NR`` columns (``jc``) and
+    ``k`` by ``KC`` (``kc``), each with a guarded tail (``if M % MC > 0:`` ...), and order
+    the loops ``ic, kc, jc, ii, jj, kk``. Moving ``k`` out is legal: every ``C[i, j]`` still
+    sums over ``k`` in increasing order; only different elements of ``C`` interleave."""
+    p = divide_loop(p, "i", isa.mc, ["ic", "ii"], tail="cut_and_guard")
+    for ii in _loops(p, "ii"):
+        p = divide_loop(p, p.forward(ii).body()[0], isa.nc, ["jc", "jj"], tail="cut_and_guard")
+    for jc in _loops(p, "jc"):  # the column-block tail gets its own nest, then jc goes out
+        p = fission(p, p.forward(jc).after())
+        p = lift_scope(p, p.forward(jc).parent().next().body()[0])
+        p = reorder_loops(p, p.forward(jc).parent())  # ii jc -> jc ii
+    for jj in _loops(p, "jj"):
+        p = divide_loop(p, p.forward(jj).body()[0], isa.kc, ["kc", "kk"], tail="cut_and_guard")
+    for kc in _loops(p, "kc"):  # kc out of jj, ii, and jc (or the column-block tail)
+        p = fission(p, p.forward(kc).after(), n_lifts=3)
+        while True:
+            parent = p.forward(kc).parent()
+            if isinstance(parent, ForCursor) and parent.name() in ("jj", "ii", "jc"):
+                p = reorder_loops(p, parent)
+            elif _cond_on(parent, "N"):
+                p = lift_scope(p, kc)
+            else:
+                break
+    for guard in p.find("if K % _ > 0: _", many=True):
+        while not (isinstance(p.forward(guard).parent(), ForCursor) and p.forward(guard).parent().name() == "ic"
+                   or _cond_on(p.forward(guard).parent(), "M")):
+            p = lift_scope(p, guard)
+    # per row block: [kc loop, K tail, kc loop (jc tail), K tail (jc tail)] -> one of each
+    for kc in [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]:
+        k_tail, kc2 = p.forward(kc).next(), p.forward(kc).next().next()
+        p = reorder_stmts(p, p.forward(k_tail).as_block().expand(0, 1))
+        p = fuse(p, p.forward(kc), p.forward(kc2))
+        p = fuse(p, p.forward(k_tail), p.forward(k_tail).next())
+    return p
+
+
+def tile_for_registers(p, isa: Isa):
+    """In every block, ``ii`` by ``MR`` (``it``, ``ir``) and ``jj`` by ``NR`` (``jt``, ``jl``);
+    in tail blocks the rest (``M % MR`` rows, ``N % NR`` columns) is cut off into its own
+    nest. The full tiles get the kernel's order ``it, jt, kk, ir, jl``."""
+    for ii in _loops(p, "ii"):
+        p = _divide(p, ii, isa.mr, ["it", "ir"])
+    for it in _loops(p, "it"):
+        jj = p.forward(it).body()[0].body()[0]
+        p = _divide(p, jj, isa.nr, ["jt", "jl"])
+        jt = p.forward(jj)
+        if jt.next():
+            p = fission(p, p.forward(jt).after(), n_lifts=2)
+        p = reorder_loops(p, p.forward(it).body()[0])  # ir jt -> jt ir
+        jl = p.forward(jt).body()[0].body()[0]
+        p = reorder_loops(p, jl)  # jl kk -> kk jl
+        p = reorder_loops(p, p.forward(jl).parent().parent())  # ir kk -> kk ir
+    return p
+
+
+def _split_col_tail(p, row_loop, isa: Isa):
+    """``for r: for ii: for jl in seq(0, w): for kk`` (``w < NR`` columns) -> one full vector
+    (0 or 1 times) ``for r: for jv: for kk: for ii: for jl`` and a guarded masked rest ``if w %
+    VW > 0: for r: for kk: for ii: for jl in seq(0, w % VW)``."""
+    ji = p.forward(row_loop).body()[0].body()[0]
+    p = divide_loop(p, ji, isa.vw, ["jv", "jl"], tail="cut_and_guard")
+    jv = p.forward(ji)
+    p = fission(p, jv.after(), n_lifts=2)
+    p = reorder_loops(p, p.forward(jv).parent())  # ii jv -> jv ii
+    jl = p.forward(jv).body()[0].body()[0]
+    p = reorder_loops(p, jl)  # jl k -> k jl
+    p = reorder_loops(p, p.forward(jl).parent().parent())  # ii k -> k ii
+    guard = p.forward(jv).parent().next().body()[0].body()[0]
+    p = lift_scope(p, guard)
+    p = lift_scope(p, guard)
+    jl = p.forward(guard).body()[0].body()[0].body()[0]
+    p = reorder_loops(p, jl)
+    p = reorder_loops(p, p.forward(jl).parent().parent())
+    return p
+
+
+def _row_groups(isa: Isa) -> list[int]:
+    """Row counts of the row-tail tiles: the powers of two below ``MR`` (4, 2, 1 for 6)."""
+    sizes, size = [], 1
+    while size * 2 < isa.mr:
+        size *= 2
+    while size >= 1:
+        sizes.append(size)
+        size //= 2
+    return sizes
+
+
+def _shape_row_group(p, group, isa: Isa):
+    """``for r: for ii: for jj: for kk`` (a group of rows) -> kernel order, column tail split."""
+    jj = p.forward(group).body()[0].body()[0]
+    p = _divide(p, jj, isa.nr, ["jt", "jl"])
+    jt = p.forward(jj)
+    col_tail = bool(jt.next())
+    if col_tail:
+        p = fission(p, p.forward(jt).after(), n_lifts=2)
+    p = reorder_loops(p, p.forward(jt).parent())  # ii jt -> jt ii
+    jl = p.forward(jt).body()[0].body()[0]
+    p = reorder_loops(p, jl)  # jl kk -> kk jl
+    p = reorder_loops(p, p.forward(jl).parent().parent())  # ii kk -> kk ii
+    if col_tail:
+        p = _split_col_tail(p, p.forward(group).next(), isa)
+    return p
+
+
+def shape_edges(p, isa: Isa):
+    """The edges, inside the tail blocks: the column tail of the full-row tiles becomes one
+    full register (0 or 1 times) plus a masked one; the row tail (``M % MR`` rows) becomes
+    groups of 4, 2 and 1 rows (more accumulators than one-row tiles), each with its own
+    column tail."""
+    for it in [lp for lp in _loops(p, "it") if lp.body()[0].name() == "ir"]:
+        p = _split_col_tail(p, it, isa)
+    for rows in p.find(f"for ir in seq(0, M % {isa.mc} % {isa.mr}): _", many=True):
+        groups = []
+        for size in _row_groups(isa):
+            p = divide_loop(p, rows, size, [f"r{size}", "ii"], tail="cut", perfect=size == 1)
+            groups.append(p.forward(rows))
+            if size > 1:
+                rows = p.forward(rows).next()
+        for g in groups:
+            p = _shape_row_group(p, g, isa)
+    return p
+
+
+def _fix_extents(p, name, extents):
+    alloc = p.find_alloc_or_arg(name)
+    for dim, (e, want) in enumerate(zip(alloc.shape(), extents)):
+        if not (isinstance(e, LiteralCursor) and e.value() == want):
+            p = resize_dim(p, name, dim, want, 0)
+    return p
+
+
+def _vector_copy(p, assign, isa: Isa, name: str):
+    """The copy loop around ``assign`` (``dst[.., x] = src[.., x]``) in whole registers: ``x``
+    divided by ``VW`` (a cut scalar tail unless the extent is a multiple), each group moved
+    through a register by ``load``/``store`` instrs."""
+    p = _divide(p, assign.parent(), isa.vw, [f"{name}o", f"{name}i"])
+    assign = p.forward(assign)
+    p = bind_expr(p, assign.rhs(), name)
+    p = expand_dim(p, name, isa.vw, f"{name}i")
+    p = lift_alloc(p, name)
+    p = fission(p, p.forward(assign).prev().after())
+    p = set_memory(p, name, isa.mem)
+    store = p.forward(assign).parent()
+    p = replace(p, store.prev(), isa.load)
+    return replace(p, p.forward(store), isa.store)
+
+
+def _range(block, loop_name, size_name, step):
+    """The index range of the block (loop ``loop_name``) or of the guarded tail around it."""
+    return f"{step} * {loop_name}:{step} * {loop_name} + {step}" if block else f"{step} * ({size_name} / {step}):{size_name}"
+
+
+def pack_panels(p, isa: Isa):
+    """Copy the operands of the blocks into static buffers laid out for the kernels:
+
+    * per ``kc`` block (and K tail) of a row block, its ``MC x KC`` panel of ``A`` into
+      ``Ap[MT, MR, KC]``: each kernel's ``MR x KC`` sliver is contiguous;
+    * per ``jc`` block (and column-block tail), its ``KC x NC`` block of ``B`` into
+      ``Bp[NT, KC, NR]``: each kernel's ``KC x NR`` tile is contiguous.
+
+    Tail blocks use the same extents (``resize_dim``: their accesses are proven within them);
+    the copies move whole registers."""
+    mr, nr, kc, mt, nt = isa.mr, isa.nr, isa.kc, isa.mt, isa.nt
+    a_blocks = [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]
+    a_blocks += p.find("if K % _ > 0: _", many=True)
+    b_blocks = _loops(p, "jc") + p.find("if N % _ > 0: _", many=True)
+    staged = []
+    for n, blk in enumerate(a_blocks):
+        blk = p.forward(blk)
+        rows = _range(isinstance(blk.parent(), ForCursor), "ic", "M", isa.mc)
+        ks = _range(isinstance(blk, ForCursor), "kc", "K", kc)
+        p = stage_mem(p, blk.body(), f"A[{rows}, {ks}]", f"Ap{n}")
+        staged.append((f"Ap{n}", [mt * mr, kc]))
+    for n, blk in enumerate(b_blocks):
+        blk = p.forward(blk)
+        k_blk = blk.parent()
+        ks = _range(isinstance(k_blk, ForCursor), "kc", "K", kc)
+        cols = _range(isinstance(blk, ForCursor), "jc", "N", isa.nc)
+        p = stage_mem(p, blk.body(), f"B[{ks}, {cols}]", f"Bp{n}")
+        staged.append((f"Bp{n}", [kc, nt * nr]))
+    p = simplify(p)
+    for name, extents in staged:
+        p = _fix_extents(p, name, extents)
+        if name.startswith("Ap"):
+            p = divide_dim(p, name, 0, mr)
+            p = _divide(p, p.find(f"{name}[_] = _").parent().parent(), mr, ["ip", "il"])
+        else:
+            p = divide_dim(p, name, 1, nr)
+            p = rearrange_dim(p, name, [1, 0, 2])
+            p = _divide(p, p.find(f"{name}[_] = _").parent(), nr, ["jp", "jl"])
+        p = set_memory(p, name, DRAM_STATIC)
+    p = simplify(p)
+    for name, _ in staged:
+        p = _vector_copy(p, p.find(f"{name}[_] = _"), isa, name.lower().replace("p", "_"))
+    return p
+
+
+def use_kernels(p, isa: Isa):
+    """Replace every tile nest by a call of its reference kernel, then call the vector
+    kernel scheduled from that reference instead (``call_eqv`` checks the provenance)."""
+    nr, vw = isa.nr, isa.vw
+    plan = []
+    for mr in [isa.mr] + _row_groups(isa):
+        plan += [(kernel_ref(mr, nr), lambda r, mr=mr: schedule_kernel(r, isa, mr, nr, isa.kunroll)),
+                 (kernel_ref(mr, vw), lambda r, mr=mr: schedule_kernel(r, isa, mr, vw)),
+                 (kernel_ref_masked(mr, vw), lambda r, mr=mr: schedule_kernel_masked(r, isa, mr))]
+    for ref, make in plan:
+        p = replace_all(p, ref)
+        fast = make(ref)
+        for call in p.find(f"{ref.name()}(_)", many=True):
+            p = call_eqv(p, call, fast)
+    return p
+
+
+def schedule_sgemm(isa: Isa, name: str):
+    """The whole schedule: ``sgemm_naive`` -> ``name`` for ``isa``."""
+    p = rename(sgemm_naive, name)
+    p = block_for_cache(p, isa)
+    p = tile_for_registers(p, isa)
+    p = shape_edges(p, isa)
+    p = pack_panels(p, isa)
+    return use_kernels(p, isa)
+
+
+_SCHEDULED = {"sgemm_avx2": AVX2_ISA, "sgemm_avx512": AVX512_ISA}
+
+
+def __getattr__(name):
+    """``sgemm_avx2`` and ``sgemm_avx512`` are scheduled on first use (a few seconds each)."""
+    if name in _SCHEDULED:
+        proc_ = schedule_sgemm(_SCHEDULED[name], name)
+        globals()[name] = proc_
+        return proc_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
