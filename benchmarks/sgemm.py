@@ -7,7 +7,8 @@ Run by ``nox -s bench`` (benchmarks/run.py calls ``main()``) or ``python benchma
 
 The measurement runs in a child process whose environment lacks ``OPENBLAS_CORETYPE`` and
 ``OPENBLAS_L2_SIZE`` (set on some hosts for old OpenBLAS builds; they slow a current one), so
-numpy's OpenBLAS picks its own kernel; the JSON records which (threadpoolctl). Both sides are
+numpy's OpenBLAS picks its own kernel; the JSON records which (threadpoolctl), and with
+``OPENBLAS_NUM_THREADS=1`` (no idle worker threads spinning on the other core). Both sides are
 called through thin C-call wrappers (ctypes for ours, ``np.matmul(out=)`` for numpy), timed
 interleaved, best of several runs: the machine is shared, so the best run is the least
 disturbed one.
@@ -43,6 +44,9 @@ def main(argv=None) -> int:
     """Run the benchmark in a child process with the OpenBLAS overrides removed."""
     argv = list(sys.argv[1:] if argv is None else argv)
     env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
+    # one OpenBLAS thread from the start (threadpoolctl also limits it and reports it): idle
+    # worker threads would otherwise spin on the second core while we measure
+    env["OPENBLAS_NUM_THREADS"] = "1"
     return subprocess.call([sys.executable, str(Path(__file__).resolve()), "--child", *argv], env=env)
 
 
@@ -166,8 +170,11 @@ def run(quick: bool = False) -> dict:
                   f"ratio {row['vs_numpy']:.3f}" + (f"  naive {row['naive_O3_gflops']:.2f}"
                                                     if "naive_O3_gflops" in row else ""), flush=True)
     by_n = {r["n"]: r for r in rows}
+    # GFLOPS at an odd size over GFLOPS at the nearest size without edge tiles; and the same
+    # with both normalized by numpy's at that size (less sensitive to a disturbed run)
     odd_rows = [{"n": n, "tile_multiple": _nearest_tile(n),
-                 "ratio_to_tile_multiple": round(by_n[n]["exo_core_gflops"] / by_n[_nearest_tile(n)]["exo_core_gflops"], 3)}
+                 "ratio_to_tile_multiple": round(by_n[n]["exo_core_gflops"] / by_n[_nearest_tile(n)]["exo_core_gflops"], 3),
+                 "numpy_normalized_ratio": round(by_n[n]["vs_numpy"] / by_n[_nearest_tile(n)]["vs_numpy"], 3)}
                 for n in odd]
     goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
     return {
@@ -176,7 +183,7 @@ def run(quick: bool = False) -> dict:
         "single_core_fma_peak_gflops": peak,
         "numpy_blas": blas,
         "openblas_env_removed": list(ENV_DROP),
-        "kernel": {"ours": "sgemm_avx2 (6x16 AVX2/FMA micro-kernel, packed B panel and A sliver)",
+        "kernel": {"ours": "sgemm_avx2 (6x16 AVX2/FMA micro-kernel; 768x256 A panel and 256x256 B block packed)",
                    "naive": "sgemm_naive, built-in C target with -O3"},
         "compile": compile_info,
         "sizes": rows,
@@ -185,6 +192,7 @@ def run(quick: bool = False) -> dict:
             "min_ratio_vs_numpy_256_2048": min(goal) if goal else None,
             "geomean_ratio_vs_numpy_256_2048": round(_geomean(goal), 3) if goal else None,
             "min_odd_ratio_to_tile_multiple": min(r["ratio_to_tile_multiple"] for r in odd_rows),
+            "min_odd_numpy_normalized_ratio": min(r["numpy_normalized_ratio"] for r in odd_rows),
             "best_pct_of_peak": max((r.get("exo_core_pct_peak", 0) for r in rows), default=None),
         },
     }
@@ -220,10 +228,15 @@ def plot(record: dict, path: Path) -> bool:
         print("matplotlib not installed: no plot")
         return False
     rows = record["sizes"]
+    odd = {r["n"] for r in record["odd_sizes_vs_tile_multiple"]}
+    square = [r for r in rows if r["n"] in SQUARE]
+    others = [r for r in rows if r["n"] in odd]
     fig, ax = plt.subplots(figsize=(8, 5))
-    ns = [r["n"] for r in rows]
-    ax.plot(ns, [r["exo_core_gflops"] for r in rows], "o-", label="exo-core sgemm_avx2")
-    ax.plot(ns, [r["numpy_gflops"] for r in rows], "s-", label="numpy (OpenBLAS, 1 thread)")
+    for key, style, label in (("exo_core_gflops", "o-", "exo-core sgemm_avx2"),
+                              ("numpy_gflops", "s-", "numpy (OpenBLAS, 1 thread)")):
+        line, = ax.plot([r["n"] for r in square], [r[key] for r in square], style, label=label)
+        ax.plot([r["n"] for r in others], [r[key] for r in others], style[0], mfc="none", color=line.get_color(),
+                label=f"{label.split(' (')[0]}, odd n")
     naive = [(r["n"], r["naive_O3_gflops"]) for r in rows if "naive_O3_gflops" in r]
     if naive:
         ax.plot(*zip(*naive), "^-", label="naive loop nest, -O3")

@@ -1,23 +1,27 @@
 """SGEMM, ``C += A @ B`` in single precision for any ``M, N, K`` (row-major), scheduled
 from the three-loop nest ``sgemm_naive`` with checked primitives only.
 
-The schedule (``docs/tutorial.md`` walks it step by step):
+The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile ``MR x NR``
+= 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC``):
 
-1. ``tile_for_registers``: ``i`` by ``MR`` rows and ``j`` by ``NR`` columns (cut tails), the
-   column tail fissioned off, ``k`` moved outside the ``MR x NR`` tile;
-2. ``block_for_cache``: the tile columns grouped by ``NT`` (an ``L2``-sized panel of ``B``)
-   and ``k`` by ``KC``, tails guarded;
-3. ``pack_panels``: the ``KC x NT*NR`` block of ``B`` and the ``MR x KC`` sliver of ``A``
-   copied into ``DRAM_STATIC`` buffers (``B`` re-laid out tile by tile);
-4. ``shape_edges``: the column tail split into one full vector and a masked one, the row
-   tail into one-row tiles;
-5. ``use_kernels``: every tile loop nest replaced by a call of a reference micro-kernel
-   (``replace_all``), then ``call_eqv`` to the register-blocked vector version of it
-   (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A`` broadcast, FMAs).
+1. ``block_for_cache``: ``i``, ``j``, ``k`` divided by ``MC``, ``NC``, ``KC`` with guarded
+   tails; loop order ``ic, kc, jc`` (A panel per ``kc``, L2-sized B block per ``jc``);
+2. ``tile_for_registers``: each block divided into ``MR x NR`` tiles, ``k`` inside the tile;
+3. ``shape_edges``: in the tail blocks, the column tail (one full register and a masked
+   one) and the row tail (groups of 4, 2, 1 rows);
+4. ``pack_panels``: the A panel and the B block copied into ``DRAM_STATIC`` buffers laid out
+   tile by tile (``stage_mem``, ``divide_dim``, ``rearrange_dim``, vector copies);
+5. ``use_kernels``: every tile nest replaced by a call of a reference micro-kernel
+   (``replace_all``), then ``call_eqv`` to the register-blocked vector version scheduled
+   from it (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A``
+   broadcast, FMAs; ``schedule_kernel_masked`` for partial registers).
 
-Nothing is unchecked: no ``unsafe_*`` flag, no ``add_unsafe_guard``. ``exocc
-examples/sgemm/sgemm.py`` compiles ``sgemm_naive``, ``sgemm_avx2`` and ``sgemm_avx512``
-(build the C with ``-mavx2 -mfma``, plus ``-mavx512f`` for ``sgemm_avx512``).
+Nothing is unchecked: no ``unsafe_*`` flag, no ``add_unsafe_guard``. ``stage_mem(...,
+accum=True)`` (the kernels accumulate the tile from zero and add it to ``C``) regroups the
+floating-point sum, as Exo's does. ``exocc examples/sgemm/sgemm.py`` compiles
+``sgemm_naive``, ``sgemm_avx2`` and ``sgemm_avx512`` (build the C with ``-mavx2 -mfma``, plus
+``-mavx512f -mavx512vl -mavx512bw -mavx512dq`` for ``sgemm_avx512``); the two scheduled
+procs are built on first use (about 20 s each).
 """
 
 from __future__ import annotations
@@ -134,7 +138,10 @@ class Isa:
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps, mm256_prefix_broadcast_ss, mm256_prefix_fmadd_ps,
                zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps)
-# 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs.
+# 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
+# 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
+# 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
+# AVX-512. The plugin has no 512-bit add-to-memory instr, so the C tile is loaded up front.
 AVX512_ISA = Isa("avx512", AVX512, 16, mm512_loadu_ps, mm512_storeu_ps, mm512_set1_ps, mm512_fmadd_ps,
                  mm512_maskz_loadu_ps, mm512_mask_storeu_ps, mm512_mask_set1_ps, mm512_mask_fmadd_ps,
                  nt=16)
