@@ -7,10 +7,21 @@ one is never changed.
 from __future__ import annotations
 
 import sys
+import weakref
 from pathlib import Path
 
 from .errors import ExoError
 from .ir import InstrInfo, ProcDef
+
+# id(ProcDef) -> WeakSet of the Procedures wrapping it. A ProcDef has no weakref slot, but
+# its Procedures hold it: once it dies its set is empty, so a reused id finds no stale entry.
+_WRAPPERS: dict = {}
+
+
+def procedures_of(ir: ProcDef) -> list:
+    """The live ``Procedure`` objects whose code is ``ir``."""
+    ws = _WRAPPERS.get(id(ir))
+    return [] if ws is None else [p for p in ws if p._ir is ir]
 
 
 class Procedure:
@@ -24,6 +35,14 @@ class Procedure:
         self._forward = forward
         self._trace = trace
         self._cache: dict = {}
+        # the provenance questions of call_eqv ask which Procedures wrap a ProcDef
+        ws = _WRAPPERS.get(id(ir))
+        if ws is None:
+            if len(_WRAPPERS) > 4096:
+                for k in [k for k, v in _WRAPPERS.items() if not v]:
+                    del _WRAPPERS[k]
+            ws = _WRAPPERS[id(ir)] = weakref.WeakSet()
+        ws.add(self)
 
     # --- scheduling history ------------------------------------------------------------
     def _derive(self, ir: ProcDef, forward, step) -> Procedure:

@@ -433,8 +433,52 @@ class Env:
 EMPTY_ENV = Env()
 
 
+class _Impure(Exception):
+    """The expression reads a stride or a config field: its form depends on the walk."""
+
+
+class _PureEnv(Env):
+    __slots__ = ()
+
+    def stride(self, sym, dim):
+        raise _Impure
+
+    def config(self, config, field):
+        raise _Impure
+
+
+_PURE_ENV = _PureEnv()
+# id(expr) -> (expr, its form | the NonAffine message | None when impure). Nodes are
+# immutable and shared between the versions of a proc, so most conversions repeat; the
+# entry holds the node, so its id cannot be reused while the entry lives.
+_FORMS: dict = {}
+_MAX_FORMS = 1 << 18
+
+
 def to_affine(e, env: Env = EMPTY_ENV) -> Affine:
     """The normal form of an integer control expression; raises ``NonAffine`` otherwise."""
+    if env.syms:
+        return _to_affine(e, env)
+    hit = _FORMS.get(id(e))
+    if hit is None or hit[0] is not e:
+        try:
+            form = _to_affine(e, _PURE_ENV)
+        except NonAffine as err:
+            form = str(err)
+        except _Impure:
+            form = None
+        if len(_FORMS) >= _MAX_FORMS:
+            _FORMS.clear()
+        hit = _FORMS[id(e)] = (e, form)
+    form = hit[1]
+    if form is None:
+        return _to_affine(e, env)
+    if type(form) is str:
+        raise NonAffine(form)
+    return form
+
+
+def _to_affine(e, env: Env) -> Affine:
     t = type(e)
     if t is Const:
         if isinstance(e.val, bool) or not isinstance(e.val, int):
@@ -452,20 +496,20 @@ def to_affine(e, env: Env = EMPTY_ENV) -> Affine:
     if t is BinOp:
         op = e.op
         if op == "+":
-            return to_affine(e.lhs, env) + to_affine(e.rhs, env)
+            return _to_affine(e.lhs, env) + _to_affine(e.rhs, env)
         if op == "-":
-            return to_affine(e.lhs, env) - to_affine(e.rhs, env)
+            return _to_affine(e.lhs, env) - _to_affine(e.rhs, env)
         if op == "*":
-            return mul(to_affine(e.lhs, env), to_affine(e.rhs, env))
+            return mul(_to_affine(e.lhs, env), _to_affine(e.rhs, env))
         if op in ("/", "%"):
-            d = to_affine(e.rhs, env)
+            d = _to_affine(e.rhs, env)
             if not d.is_const():
                 raise NonAffine("division by a non-constant")
-            lhs = to_affine(e.lhs, env)
+            lhs = _to_affine(e.lhs, env)
             return floordiv(lhs, d.const) if op == "/" else mod(lhs, d.const)
         raise NonAffine(f"operator {op} is not integer-valued")
     if t is USub:
-        return -to_affine(e.arg, env)
+        return -_to_affine(e.arg, env)
     if t is StrideExpr:
         return env.stride(e.name, e.dim)
     if t is ReadConfig:

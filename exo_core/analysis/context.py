@@ -272,11 +272,59 @@ class Walker:
             if isinstance(key[0].lookup_type(key[1]), ControlType):
                 self._new_version(key)
 
+    # ------------------------------------------------------------------ focus
+    # With ``focus`` set to ``(targets, ancestors)`` (sets of statement ids), only the
+    # target statements are walked in full; their ancestors are entered; every other
+    # statement is skimmed: only what it tells the statements after it (buffers, windows,
+    # config versions) is taken, none of its expressions is visited. Facts at a target are
+    # the same as in a full walk: a statement outside the targets' ancestry extends the
+    # facts only through config writes, and those are replayed.
+    focus = None
+
+    def set_focus(self, targets) -> None:
+        """Walk only ``targets`` (statements of ``self.proc``) in full."""
+        ids = {id(t) for t in targets}
+        self.focus = (ids, ancestor_ids(self.proc.body, ids))
+
+    def skim(self, s, facts: frozenset) -> frozenset:
+        t = type(s)
+        if t is For:
+            self.havoc(self.writes_of(s))
+            return facts
+        if t is If:
+            return self.stmt(s, facts) if self.writes_of(s) else facts
+        if t is Call:
+            self.havoc(proc_effects(s.proc).cfg_writes)
+            return facts
+        if t is Alloc or t is WindowStmt or t is WriteConfig:
+            return self.stmt(s, facts)
+        return facts
+
     # ------------------------------------------------------------------ walking
     def block(self, stmts, facts: frozenset) -> frozenset:
+        if self.focus is None:
+            for s in stmts:
+                facts = self.stmt(s, facts)
+            return facts
         for s in stmts:
-            facts = self.stmt(s, facts)
+            facts = self.walk_stmt(s, facts)
         return facts
+
+    def walk_stmt(self, s, facts: frozenset) -> frozenset:
+        """``stmt``, or less under a focus."""
+        focus = self.focus
+        if focus is None:
+            return self.stmt(s, facts)
+        k = id(s)
+        if k in focus[0]:
+            self.focus = None
+            try:
+                return self.stmt(s, facts)
+            finally:
+                self.focus = focus
+        if k in focus[1]:
+            return self.stmt(s, facts)
+        return self.skim(s, facts)
 
     def stmt(self, s, facts: frozenset) -> frozenset:
         t = type(s)
@@ -412,6 +460,27 @@ class Walker:
         pass
 
 
+def ancestor_ids(body, ids) -> set:
+    """Ids of the statements of ``body`` (recursively) that contain one whose id is in ``ids``."""
+    out: set = set()
+
+    def visit(stmts) -> bool:
+        found = False
+        for s in stmts:
+            inner = False
+            for b in (getattr(s, "body", None), getattr(s, "orelse", None)):
+                if b and visit(b):
+                    inner = True
+            if inner:
+                out.add(id(s))
+            if inner or id(s) in ids:
+                found = True
+        return found
+
+    visit(body)
+    return out
+
+
 class _Found(Exception):
     def __init__(self, facts):
         self.facts = facts
@@ -435,6 +504,7 @@ def facts_at(proc: ProcDef, stmt):
     conditions; ``walker.affine(e)`` / ``walker.formula(e)`` convert expressions at that
     point (window names, strides and config versions resolved). For scheduling checks."""
     w = _Locate(proc, stmt)
+    w.set_focus((stmt,))
     facts = w.arg_facts()
     for p in proc.preds:
         facts = extend(facts, w.formula(p))

@@ -110,7 +110,8 @@ def bind_expr(p: ProcDef, expr_paths, new_name: str):
         old = node_at(new, path)
         new = replace_at(new, path, Read(sym, (), e.type, srcinfo=old.srcinfo))
     try:
-        _sched().check_bounds(new)
+        # the new name is read only in the statements it was bound for
+        _sched().check_bounds(new, region=stmts_at(new, parent, field)[ins:last + 3])
     except _sched().CheckFailed as err:
         raise SchedulingError(f"cannot bind '{_show(e)}' before {where(stmts[ins])}: evaluating it "
                               f"there may be out of bounds: {err}") from None

@@ -107,7 +107,9 @@ def stage_mem(p: ProcDef, block: tuple, win, new_name: str, accum: bool = False)
     new = splice(p, parent, field, lo, hi, new_stmts)
     sched = _sched()
     try:
-        sched.check_bounds(new)
+        # the block's other accesses are unchanged and stay where they were checked
+        sched.check_bounds(new, region=tuple(before[1:]) + tuple(after))
+        sched.check_bounds(new, buf_sym=sym)
     except sched.CheckFailed as err:
         raise check_failed(err) from None
     nb = len(before)
@@ -188,7 +190,7 @@ class _Verdicts:
         class W(PathWalker):
             def visit(self, s, facts, field, k):
                 outer._visit(self, s, facts)
-                return self.stmt(s, facts)
+                return self.walk_stmt(s, facts)
 
             def on_read(self, e, facts):
                 outer._point(self, e, e.idx, facts, False)
@@ -203,6 +205,8 @@ class _Verdicts:
                 outer._call(self, s, facts)
 
         self.w = W(p)
+        parent, field, lo, hi = block
+        self.w.set_focus(stmts_at(p, parent, field)[lo:hi])
         self.root_dims = None
 
     def run(self):

@@ -88,11 +88,9 @@ def remember(procedure) -> None:
 def procedures_wrapping(pd: ProcDef) -> list:
     """The ``Procedure`` objects whose code is ``pd`` (their parents give its provenance):
     the remembered one and every live one."""
-    import gc
+    from ..procedure import procedures_of
 
-    from ..procedure import Procedure
-
-    found = [o for o in gc.get_referrers(pd) if isinstance(o, Procedure) and o._ir is pd]
+    found = procedures_of(pd)
     known = _KNOWN.get(pd)
     return found + ([known] if known is not None else [])
 
@@ -372,7 +370,7 @@ def extract_subproc(p: ProcDef, parent: tuple, field: str, lo: int, hi: int, nam
     call = Call(sub, call_args, srcinfo=stmts[0].srcinfo)
     new = splice(p, parent, field, lo, hi, (call,))
     try:
-        sched.check_bounds(new)
+        sched.check_bounds(new, region=(call,))
     except sched.CheckFailed as e:
         raise SchedulingError(f"the call of the extracted procedure {name} is not valid: {e}") from None
     return new, fw.after_splice(parent, field, lo, hi, 1), sub
@@ -449,7 +447,7 @@ def call_eqv(p: ProcDef, call_path: tuple, new_callee: ProcDef, modulo):
         if NEITHER in verdicts:
             visible.add(key)
     try:
-        sched.check_bounds(new)
+        sched.check_bounds(new, region=(s2,))
     except sched.CheckFailed as e:
         raise SchedulingError(f"{new_callee.name} cannot be called at {where(s)}: {e}") from None
     record_derivation(new, p, visible)
@@ -524,7 +522,7 @@ def insert_noop_call(p: ProcDef, parent: tuple, field: str, index: int, callee: 
     call = Call(callee, tuple(args), srcinfo=src)
     new = splice(p, parent, field, index, index, (call,))
     try:
-        sched.check_bounds(new)
+        sched.check_bounds(new, region=(call,))
     except sched.CheckFailed as e:
         raise SchedulingError(f"the call of {callee.name} is not valid there: {e}") from None
     return new, fw.after_splice(parent, field, index, index, 1)

@@ -120,7 +120,7 @@ class Collector(PathWalker, _RaceChecker):
             if k >= hi:
                 raise Stop
             self.eff.tag_marks[k] = len(self.bound)
-        facts = self.stmt(s, facts)
+        facts = self.walk_stmt(s, facts)
         if self.eff is not None and self.path[:-1] == parent and field == tfield and k == hi - 1:
             raise Stop
         return facts
@@ -178,10 +178,12 @@ def collect(proc, block) -> Effects:
     key = (proc, block)
     eff = _EFFECTS.get(key)
     if eff is None:
-        block_stmts(proc, block)
+        stmts = block_stmts(proc, block)
         if block[2] >= block[3]:
             raise CheckFailed("the block is empty")
-        eff = Collector(proc, block).run()
+        c = Collector(proc, block)
+        c.set_focus(stmts)
+        eff = c.run()
         if len(_EFFECTS) > 1024:
             _EFFECTS.clear()
         _EFFECTS[key] = eff

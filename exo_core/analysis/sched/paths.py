@@ -127,7 +127,7 @@ class PathWalker(Walker):
 
     def visit(self, s, facts, field, k):
         """Walk one statement (hook for subclasses); ``self.path`` is its path."""
-        return self.stmt(s, facts)
+        return self.walk_stmt(s, facts)
 
 
 class _Locate(PathWalker):
@@ -140,7 +140,7 @@ class _Locate(PathWalker):
         if self.path == self.target:
             self.found = facts
             raise Stop
-        return self.stmt(s, facts)
+        return self.walk_stmt(s, facts)
 
 
 _LOCATED: dict = {}
@@ -159,7 +159,7 @@ def locate(proc, path: tuple):
     if not path:
         facts = w.start()
     else:
-        stmt_at(proc, path)
+        w.set_focus((stmt_at(proc, path),))
         w.run()
         if w.found is None:
             raise CheckFailed(f"no statement at {path} in {proc.name}")

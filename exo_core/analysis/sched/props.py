@@ -14,10 +14,12 @@ with no earlier ``x = ...``) are never idempotent.
 from __future__ import annotations
 
 from ...errors import BoundsCheckError, TypeCheckError
-from ...ir.nodes import Assign, For, Interval, Point, WindowExpr, WindowStmt, WriteConfig
+from ...ir.nodes import Alloc, Assign, Call, For, Interval, Point, WindowExpr, WindowStmt, WriteConfig
 from ...ir.sym import Sym
 from .. import logic as L
+from ..aliasing import check_aliasing
 from ..boundscheck import _BoundsChecker, check_proc
+from ..effects import proc_effects
 from ..solver import SOLVER
 from . import CheckFailed
 from .collect import collect, free_syms, rename, renamed
@@ -294,17 +296,56 @@ class _OneBuffer(_BoundsChecker):
             super().on_call(s, facts)
 
 
-def check_bounds(proc, buf_sym=None) -> None:
-    """The bounds checker on a rewritten proc (only the accesses to ``buf_sym`` if
-    given), reporting as ``CheckFailed``."""
+def check_bounds(proc, buf_sym=None, region=None) -> None:
+    """The bounds checker on a rewritten proc, reporting as ``CheckFailed``.
+
+    With ``buf_sym``, only the accesses to that buffer (and only where it is in scope).
+    With ``region`` (statements of ``proc``), only those statements: the caller states
+    that everything else is unchanged from a checked proc and that buffers the region
+    declares are not used after it. A region that writes configuration state or declares
+    a window can change what later statements know, so it is checked whole."""
     proc = as_procdef(proc)
     try:
-        if buf_sym is None:
-            check_proc(proc)
+        if buf_sym is not None:
+            w = _OneBuffer(proc, buf_sym)
+            scope = _alloc_scope(proc.body, buf_sym)
+            if scope is not None:
+                w.set_focus(scope)
+            w.run()
+        elif region is not None and not _informs_later(region):
+            check_aliasing(proc)
+            w = _BoundsChecker(proc)
+            w.set_focus(region)
+            w.run()
         else:
-            _OneBuffer(proc, buf_sym).run()
+            check_proc(proc)
     except (BoundsCheckError, TypeCheckError) as e:
         raise CheckFailed(str(e), getattr(e, "srcinfo", None)) from None
+
+
+def _alloc_scope(body, sym):
+    """The statements from ``sym``'s allocation to the end of its block, or None (an
+    argument, or not found)."""
+    for k, s in enumerate(body):
+        if type(s) is Alloc and s.name is sym:
+            return body[k:]
+        for b in (getattr(s, "body", None), getattr(s, "orelse", None)):
+            if b:
+                got = _alloc_scope(b, sym)
+                if got is not None:
+                    return got
+    return None
+
+
+def _informs_later(region) -> bool:
+    from ...ir.visit import walk
+
+    if any(type(s) is WindowStmt for s in region):
+        return True
+    for n in walk(tuple(region)):
+        if type(n) is WriteConfig or (type(n) is Call and proc_effects(n.proc).cfg_writes):
+            return True
+    return False
 
 
 __all__ = ["check_loop_nonempty", "check_body_independent_of_iter", "check_idempotent",
