@@ -39,9 +39,22 @@ from ..ir.nodes import (
     WriteConfig,
 )
 from ..ir.types import ControlType, Tensor
+from ..ir.visit import StmtSummary
 from . import logic as L
 from .affine import Affine, ConfigAtom, Env, NonAffine, StrideAtom, mul, to_affine
 from .effects import proc_effects
+
+
+def _own_config_writes(s):
+    t = type(s)
+    if t is WriteConfig:
+        return ((s.config, s.field),)
+    if t is Call:
+        return tuple(proc_effects(s.proc).cfg_writes)
+    return ()
+
+
+_CONFIG_WRITES = StmtSummary(_own_config_writes)
 
 
 class BufInfo:
@@ -83,7 +96,6 @@ class Walker:
         self.env = Env(syms={}, strides=self.stride_of, configs=self.cfg)
         self._strides: dict = {}
         self.bound: list = []  # atoms introduced by the walk, in order
-        self._writes: dict = {}
 
     # ------------------------------------------------------------------ conversions
     def affine(self, e, env: Env | None = None):
@@ -219,21 +231,8 @@ class Walker:
 
     # ------------------------------------------------------------------ configs
     def writes_of(self, s) -> frozenset:
-        """Config fields a loop or branch may write (memoised: linear over the proc)."""
-        got = self._writes.get(id(s))
-        if got is None:
-            got = frozenset()
-            for b in (getattr(s, "body", ()), getattr(s, "orelse", ())):
-                for c in b:
-                    t = type(c)
-                    if t is For or t is If:
-                        got = got | self.writes_of(c)
-                    elif t is WriteConfig:
-                        got = got | {(c.config, c.field)}
-                    elif t is Call:
-                        got = got | proc_effects(c.proc).cfg_writes
-            self._writes[id(s)] = got
-        return got
+        """Config fields a loop or branch may write."""
+        return frozenset(_CONFIG_WRITES(s))
 
     def _new_version(self, key):
         cur = self.cfg.get(key) or ConfigAtom(key[0], key[1], 0)

@@ -229,3 +229,92 @@ def _mul(x, y):
     if x == 0 or y == 0:
         return 0
     return x * y
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+def witness(formulas) -> dict | None:
+    """A model of ``formulas`` found by trying a few assignments, or None.
+
+    Leaves are assigned outermost first (lowest rank: sizes, then iterators), each at
+    the lowest, the highest or a middle value its linear assumptions allow given the
+    leaves already assigned; the assignment is then evaluated exactly, so a returned
+    model is a real one. Finding none means nothing (ask z3)."""
+    formulas = tuple(formulas)
+    ges: list = []
+    leaves: set = set()
+    for f in formulas:
+        if _has_bvar(f):
+            return None
+        _Facts._add(f, ges)
+        leaves |= f.leaves()
+    order = sorted(leaves, key=_rank)
+    for how in ("low", "high", "mid"):
+        model: dict = {}
+        for x in order:
+            model[x] = _pick(x, ges, model, how)
+        if all(_holds(f, model) for f in formulas):
+            return model
+    return None
+
+
+def _pick(x, ges, model, how: str) -> int:
+    lo, hi = -inf, inf
+    for a in ges:
+        c = 0
+        rest = a.const
+        for y, k in a.terms:
+            if y is x or y == x:
+                c = k
+                continue
+            v = _value(y, model)
+            if v is None:
+                break
+            rest += k * v
+        else:
+            if c > 0:  # c*x + rest >= 0
+                lo = max(lo, -(rest // c))
+            elif c < 0:
+                hi = min(hi, rest // (-c))
+    if lo == -inf and hi == inf:
+        return 0 if how == "low" else 7
+    if lo == -inf:
+        return hi if how != "mid" else hi - 3
+    if hi == inf:
+        return lo if how == "low" else lo + (1000 if how == "high" else 5)
+    if how == "low":
+        return lo
+    if how == "high":
+        return hi
+    return (lo + hi) // 2
+
+
+def _has_bvar(f) -> bool:
+    t = type(f)
+    if t is L.BVar:
+        return True
+    if t is L.And or t is L.Or:
+        return any(_has_bvar(g) for g in f.args)
+    return False
+
+
+def _value(a, model):
+    from .affine import eval_atom
+
+    return eval_atom(a, model)
+
+
+def _holds(f, model) -> bool:
+    t = type(f)
+    if t is L.Ge:
+        v = f.aff.eval(model)
+        return v is not None and v >= 0
+    if t is L.Eq:
+        v = f.aff.eval(model)
+        return v is not None and v == 0
+    if t is L.And:
+        return all(_holds(g, model) for g in f.args)
+    if t is L.Or:
+        return any(_holds(g, model) for g in f.args)
+    return f is L.TRUE

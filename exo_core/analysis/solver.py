@@ -97,13 +97,17 @@ class Solver:
     def _check_sliced(self, goal, relevant, want_model):
         key = ("prove", goal, relevant)
         hit = self._cache.get(key)
-        if hit is not None and (hit.proven or hit.model is not None or not want_model
-                                or hit.how == "unknown"):
+        if hit is not None and (hit.proven or not want_model or hit.how == "unknown"
+                                or (hit.model is not None and hit.how != "witness")):
             self.stats.hits += 1
             return hit
         if goal is not FALSE and fastpath.prove(goal, relevant):
             self.stats.fast += 1
             res = QueryResult(True, None, "fast")
+        elif not want_model and (m := fastpath.witness(relevant | {L.neg(goal)})) is not None:
+            # a concrete counterexample: no need for z3 (messages still get z3's model)
+            self.stats.fast += 1
+            res = QueryResult(False, m, "witness")
         else:
             status, model = self._z3_check(tuple(relevant) + (L.neg(goal),), want_model)
             res = QueryResult(status == "unsat", model, "z3" if status != "unknown" else "unknown")
@@ -112,7 +116,14 @@ class Solver:
 
     def is_satisfiable(self, formulas) -> bool:
         """True unless ``formulas`` are provably contradictory (z3 ``unknown`` -> True)."""
-        return self.satisfiable_model(formulas) is not False
+        try:
+            fs = _assumption_set(formulas)
+        except NonAffine:
+            return True
+        if FALSE not in fs and fastpath.witness(fs) is not None:
+            self.stats.fast += 1
+            return True
+        return self.satisfiable_model(fs) is not False
 
     def satisfiable_model(self, formulas):
         """False if contradictory, else a model dict (possibly empty if unknown)."""

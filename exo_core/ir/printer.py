@@ -37,6 +37,7 @@ from .nodes import (
 )
 from .sym import Sym
 from .types import ControlType, ScalarType, Tensor
+from .visit import StmtSummary, header_nodes
 
 _INDENT = "    "
 
@@ -94,14 +95,21 @@ def scope_of(p: ProcDef) -> dict:
 
 def _globals_used(p: ProcDef):
     """``(kind, name, object)`` for every outside object the text of ``p`` names."""
-    from .nodes import FnArg
-    from .visit import walk_proc
+    from .visit import walk
 
-    for node in walk_proc(p):
-        if isinstance(node, FnArg):
-            if node.mem is not None:
-                yield "mem", node.mem.name(), node.mem
-        elif isinstance(node, (Alloc, Free)):
+    for a in p.args:
+        if a.mem is not None:
+            yield "mem", a.mem.name(), a.mem
+        if isinstance(a.type, Tensor):
+            yield from _node_globals(walk(tuple(a.type.hi)))
+    for e in p.preds:
+        yield from _node_globals(walk(e))
+    yield from _STMT_GLOBALS.block(p.body)
+
+
+def _node_globals(nodes):
+    for node in nodes:
+        if isinstance(node, (Alloc, Free)):
             yield "mem", node.mem.name(), node.mem
         elif isinstance(node, Call):
             yield "proc", node.proc.name, node.proc
@@ -109,6 +117,13 @@ def _globals_used(p: ProcDef):
             yield "extern", node.f.name(), node.f
         elif isinstance(node, (ReadConfig, WriteConfig)):
             yield "config", node.config.name(), node.config
+
+
+def _own_globals(s):
+    return _node_globals(header_nodes(s))
+
+
+_STMT_GLOBALS = StmtSummary(_own_globals)
 
 
 def _global_names(p: ProcDef) -> frozenset:

@@ -55,6 +55,56 @@ def walk_proc(proc: ProcDef) -> Iterator[Node]:
     yield from walk(proc.body)
 
 
+class StmtSummary:
+    """A summary of statement subtrees, memoised per statement object.
+
+    Statements are immutable and a rewrite shares every untouched subtree, so a question
+    asked of each version of a proc ("which config fields does this loop write?") is
+    answered for the changed statements only. ``own(stmt)`` gives the items of the
+    statement itself (of a loop or branch: of its header only); the summary of a
+    statement is its own items followed by those of its sub-statements, each item once.
+    The cache holds the statement, so its id cannot be reused while the entry lives."""
+
+    def __init__(self, own: Callable, limit: int = 1 << 16):
+        self.own = own
+        self.limit = limit
+        self._memo: dict = {}
+
+    def __call__(self, s) -> tuple:
+        hit = self._memo.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
+        items = list(self.own(s))
+        for name in ("body", "orelse"):
+            for c in getattr(s, name, ()):
+                items.extend(self(c))
+        value = tuple(dict.fromkeys(items))
+        if len(self._memo) >= self.limit:
+            self._memo.clear()
+        self._memo[id(s)] = (s, value)
+        return value
+
+    def block(self, stmts) -> tuple:
+        items: list = []
+        for s in stmts:
+            items.extend(self(s))
+        return tuple(dict.fromkeys(items))
+
+
+def header_nodes(s) -> Iterator[Node]:
+    """Every node of a statement except its sub-statements (a loop's bounds, a branch's
+    condition, all of any other statement)."""
+    name = type(s).__name__
+    if name == "For":
+        yield s
+        yield from walk((s.lo, s.hi))
+    elif name == "If":
+        yield s
+        yield from walk(s.cond)
+    else:
+        yield from walk(s)
+
+
 def map_bottom_up(node, fn: Callable[[Node], Node]):
     """Rebuild ``node`` with ``fn`` applied to every node after its children.
 

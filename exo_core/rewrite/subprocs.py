@@ -40,7 +40,7 @@ from ..ir import (
 )
 from ..ir.paths import node_at, replace_at, splice, stmts_at
 from ..ir.subst import alpha_rename, binders, free_syms, substitute
-from ..ir.visit import map_bottom_up, walk
+from ..ir.visit import StmtSummary, map_bottom_up
 from . import forward as fw
 from .describe import where
 
@@ -244,18 +244,31 @@ def _declarations(p: ProcDef) -> dict:
     for a in p.args:
         out[a.name] = (a.type, a.mem)
         mems[a.name] = a.mem
-    for n in walk(p.body):
-        t = type(n)
-        if t is For:
-            out[n.iter] = (INDEX, None)
-        elif t is Alloc:
-            out[n.name] = (n.type, n.mem)
-            mems[n.name] = n.mem
-        elif t is WindowStmt:
-            mem = mems.get(n.rhs.name)
-            out[n.name] = (n.rhs.type, mem)
-            mems[n.name] = mem
+    for kind, name, typ, x in _BINDERS.block(p.body):
+        if kind == "for":
+            out[name] = (INDEX, None)
+        elif kind == "alloc":
+            out[name] = (typ, x)
+            mems[name] = x
+        else:
+            mem = mems.get(x)
+            out[name] = (typ, mem)
+            mems[name] = mem
     return out
+
+
+def _own_binders(s):
+    t = type(s)
+    if t is For:
+        return (("for", s.iter, None, None),)
+    if t is Alloc:
+        return (("alloc", s.name, s.type, s.mem),)
+    if t is WindowStmt:
+        return (("window", s.name, s.rhs.type, s.rhs.name),)
+    return ()
+
+
+_BINDERS = StmtSummary(_own_binders)  # the binding statements of a subtree, in order
 
 
 def _negate(e):

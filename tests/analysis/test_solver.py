@@ -62,12 +62,25 @@ def test_cache_hits_and_slicing():
     # an unrelated assumption is sliced away: still the same cache entry
     assert s.prove(goal, ctx + [L.ge(A(k) - 7)])
     assert s.stats.hits == 2 and s.stats.queries == q + 2
-    # a failing query is answered by z3 once, then from the cache (with its model)
+    # a failing proof is refuted by a concrete witness, without z3
     bad = L.cmp("<", A(i) + 1, A(n))
-    assert not s.prove(bad, ctx)
     z = s.stats.z3
+    assert not s.prove(bad, ctx)
+    assert s.stats.z3 == z
+    # a check wanting a counterexample for a message asks z3 once, then the cache
     r = s.check(bad, ctx)
-    assert not r.proven and r.model and s.stats.z3 == z
+    assert not r.proven and r.model and s.stats.z3 == z + 1
+    assert r.model[i] + 1 >= r.model[n] and 0 <= r.model[i] < r.model[n]
+    r = s.check(bad, ctx)
+    assert not r.proven and r.model and s.stats.z3 == z + 1
+
+
+def test_witness_models_are_real():
+    # every model the witness search returns satisfies the formulas; none is invented
+    ctx = [L.ge(A(n) - 1)] + loop_ctx(A(i), C(0), A(n))
+    m = fastpath.witness(frozenset(ctx) | {L.neg(L.cmp("<", A(i) + 1, A(n)))})
+    assert m is not None and m[i] + 1 >= m[n] and 0 <= m[i] < m[n]
+    assert fastpath.witness(frozenset({L.ge(A(n) - 1), L.ge(-A(n))})) is None
 
 
 def test_floor_semantics_in_z3():
