@@ -2,7 +2,8 @@
 
 * memories ``AVX2`` and ``AVX512`` (``memories.py``);
 * Exo's x86 instruction library with bodies that are the exact meaning of their templates
-  (``avx2.py``, ``avx2_extra.py``, ``avx2_prefix.py``, ``avx512.py``, ``avx512_int.py``);
+  (``avx2.py``, ``avx2_extra.py``, ``avx2_prefix.py``, ``avx512.py``, ``avx512_int.py``),
+  most of them members of the instr families of ``_families.py`` (one definition each);
 * targets ``x86``, ``x86_avx512`` and ``x86_avx512_vnni`` and the ``exo.platforms.x86``
   compat module (``plugin.py``, ``platform.py``).
 

@@ -10,6 +10,23 @@ from __future__ import annotations
 
 INCLUDE = "#include <immintrin.h>\n"
 
+
+def _sums(tag: str, bits: int) -> str:
+    """C of the in-order sums ``exo_x86_sum{tag}_ps`` and ``_pd`` (``exo_x86_sum_ps``,
+    ``exo_x86_sum_pd``, ``exo_x86_sum512_ps``, ``exo_x86_sum512_pd``): ``acc`` plus the lanes
+    of a ``bits``-bit register, added in lane order (the ``reduce_add`` bodies' order)."""
+    out = ""
+    for sfx, ctype, vtype in (("ps", "float", ""), ("pd", "double", "d")):
+        n = bits // (32 if sfx == "ps" else 64)
+        out += (f"static inline {ctype} exo_x86_sum{tag}_{sfx}({ctype} acc, __m{bits}{vtype} v) {{\n"
+                f"    {ctype} t[{n}];\n"
+                f"    _mm{bits}_storeu_{sfx}(t, v);\n"
+                f"    for (int i = 0; i < {n}; i++) acc += t[i];\n"
+                f"    return acc;\n"
+                f"}}\n")
+    return out
+
+
 AVX2_HELPERS = """\
 #include <immintrin.h>
 #include <stdint.h>
@@ -24,20 +41,7 @@ static inline __m256i exo_x86_prefix_mask_epi64(int_fast32_t n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long) n), _mm256_setr_epi64x(0, 1, 2, 3));
 }
 // acc + v[0] + v[1] + ... + v[7], added in lane order (the instr bodies' order, bit for bit).
-static inline float exo_x86_sum_ps(float acc, __m256 v) {
-    float t[8];
-    _mm256_storeu_ps(t, v);
-    for (int i = 0; i < 8; i++) acc += t[i];
-    return acc;
-}
-static inline double exo_x86_sum_pd(double acc, __m256d v) {
-    double t[4];
-    _mm256_storeu_pd(t, v);
-    for (int i = 0; i < 4; i++) acc += t[i];
-    return acc;
-}
-#endif
-"""
+""" + _sums("", 256) + "#endif\n"
 
 AVX512_HELPERS = """\
 #include <immintrin.h>
@@ -48,19 +52,6 @@ AVX512_HELPERS = """\
 static inline __mmask16 exo_x86_mask16(int_fast32_t n) { return (__mmask16) ((1u << n) - 1u); }
 static inline __mmask8 exo_x86_mask8(int_fast32_t n) { return (__mmask8) ((1u << n) - 1u); }
 // acc + v[0] + ... + v[15] in lane order (the instr bodies' order, bit for bit).
-static inline float exo_x86_sum512_ps(float acc, __m512 v) {
-    float t[16];
-    _mm512_storeu_ps(t, v);
-    for (int i = 0; i < 16; i++) acc += t[i];
-    return acc;
-}
-static inline double exo_x86_sum512_pd(double acc, __m512d v) {
-    double t[8];
-    _mm512_storeu_pd(t, v);
-    for (int i = 0; i < 8; i++) acc += t[i];
-    return acc;
-}
-#endif
-"""
+""" + _sums("512", 512) + "#endif\n"
 
 __all__ = ["INCLUDE", "AVX2_HELPERS", "AVX512_HELPERS"]

@@ -2,15 +2,27 @@
 
 Every body is the exact meaning of its template, lane by lane. Fused multiply-adds round
 once where the body (``dst[i] += a[i] * b[i]``) rounds twice: that is the only difference,
-as in Exo.
+as in Exo. Apart from ``prefetch``, every instr is a member of a family of ``_families.py``
+(its docstring gives the body and the template's form); a line here names the instr, its
+precision, its memory and its intrinsic.
 """
 
 from __future__ import annotations
 
 from exo_core import DRAM, instr
-from exo_core.extern import relu
 
 from ._cglobal import INCLUDE
+from ._families import (
+    binary,
+    broadcast,
+    broadcast_scalar,
+    fmadd,
+    fmadd_broadcast,
+    load,
+    setzero,
+    store,
+    unary,
+)
 from .memories import AVX2
 
 # --------------------------------------------------------------------------- prefetch
@@ -26,214 +38,46 @@ def prefetch(A: [R][1] @ DRAM, locality_hint: index):
 
 # --------------------------------------------------------------------------- zero, load, store
 
-
-@instr("{dst_data} = _mm256_setzero_ps();", INCLUDE)
-def mm256_setzero_ps(dst: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = 0.0
-
-
-@instr("{dst_data} = _mm256_setzero_pd();", INCLUDE)
-def mm256_setzero_pd(dst: [f64][4] @ AVX2):
-    assert stride(dst, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = 0.0
-
-
-@instr("{dst_data} = _mm256_loadu_ps(&{src_data});", INCLUDE)
-def mm256_loadu_ps(dst: [f32][8] @ AVX2, src: [f32][8] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_loadu_pd(&{src_data});", INCLUDE)
-def mm256_loadu_pd(dst: [f64][4] @ AVX2, src: [f64][4] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_ps(&{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_ps(dst: [f32][8] @ DRAM, src: [f32][8] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_pd(&{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_pd(dst: [f64][4] @ DRAM, src: [f64][4] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = src[i]
-
+mm256_setzero_ps = setzero("mm256_setzero_ps", "f32", AVX2, "_mm256_setzero_ps")
+mm256_setzero_pd = setzero("mm256_setzero_pd", "f64", AVX2, "_mm256_setzero_pd")
+mm256_loadu_ps = load("mm256_loadu_ps", "f32", AVX2, "_mm256_loadu_ps")
+mm256_loadu_pd = load("mm256_loadu_pd", "f64", AVX2, "_mm256_loadu_pd")
+mm256_storeu_ps = store("mm256_storeu_ps", "f32", AVX2, "_mm256_storeu_ps")
+mm256_storeu_pd = store("mm256_storeu_pd", "f64", AVX2, "_mm256_storeu_pd")
 
 # --------------------------------------------------------------------------- broadcasts
 
-
-@instr("{out_data} = _mm256_broadcast_ss(&{val_data});", INCLUDE)
-def mm256_broadcast_ss(out: [f32][8] @ AVX2, val: [f32][1] @ DRAM):
-    assert stride(out, 0) == 1
-    for i in seq(0, 8):
-        out[i] = val[0]
-
-
-@instr("{out_data} = _mm256_broadcast_sd(&{val_data});", INCLUDE)
-def mm256_broadcast_sd(out: [f64][4] @ AVX2, val: [f64][1] @ DRAM):
-    assert stride(out, 0) == 1
-    for i in seq(0, 4):
-        out[i] = val[0]
-
-
-@instr("{out_data} = _mm256_broadcast_ss({val_data});", INCLUDE)
-def mm256_broadcast_ss_scalar(out: [f32][8] @ AVX2, val: f32 @ DRAM):
-    assert stride(out, 0) == 1
-    for i in seq(0, 8):
-        out[i] = val
-
-
-@instr("{out_data} = _mm256_broadcast_sd({val_data});", INCLUDE)
-def mm256_broadcast_sd_scalar(out: [f64][4] @ AVX2, val: f64 @ DRAM):
-    assert stride(out, 0) == 1
-    for i in seq(0, 4):
-        out[i] = val
-
+mm256_broadcast_ss = broadcast("mm256_broadcast_ss", "f32", AVX2, "_mm256_broadcast_ss")
+mm256_broadcast_sd = broadcast("mm256_broadcast_sd", "f64", AVX2, "_mm256_broadcast_sd")
+mm256_broadcast_ss_scalar = broadcast_scalar("mm256_broadcast_ss_scalar", "f32", AVX2, "_mm256_broadcast_ss")
+mm256_broadcast_sd_scalar = broadcast_scalar("mm256_broadcast_sd_scalar", "f64", AVX2, "_mm256_broadcast_sd")
 
 # --------------------------------------------------------------------------- fused multiply-add
 
-
-@instr("{dst_data} = _mm256_fmadd_ps({src1_data}, {src2_data}, {dst_data});", INCLUDE)
-def mm256_fmadd_ps(dst: [f32][8] @ AVX2, src1: [f32][8] @ AVX2, src2: [f32][8] @ AVX2):
-    assert stride(src1, 0) == 1
-    assert stride(src2, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] += src1[i] * src2[i]
-
-
-@instr("{dst_data} = _mm256_fmadd_pd({src1_data}, {src2_data}, {dst_data});", INCLUDE)
-def mm256_fmadd_pd(dst: [f64][4] @ AVX2, src1: [f64][4] @ AVX2, src2: [f64][4] @ AVX2):
-    assert stride(src1, 0) == 1
-    assert stride(src2, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 4):
-        dst[i] += src1[i] * src2[i]
-
-
+mm256_fmadd_ps = fmadd("mm256_fmadd_ps", "f32", AVX2, "_mm256_fmadd_ps")
+mm256_fmadd_pd = fmadd("mm256_fmadd_pd", "f64", AVX2, "_mm256_fmadd_pd")
 # Exo's template called _mm512_fmadd_ps(dst, lhs, rhs) with rhs a float lvalue; this one
 # computes the body: dst += lhs * broadcast(rhs[0]).
-@instr("{dst_data} = _mm256_fmadd_ps({lhs_data}, _mm256_broadcast_ss(&{rhs_data}), {dst_data});", INCLUDE)
-def mm256_fmadd_ps_broadcast(dst: [f32][8] @ AVX2, lhs: [f32][8] @ AVX2, rhs: [f32][1] @ DRAM):
-    assert stride(dst, 0) == 1
-    assert stride(lhs, 0) == 1
-    for i in seq(0, 8):
-        dst[i] += lhs[i] * rhs[0]
-
-
-@instr("{dst_data} = _mm256_fmadd_pd({lhs_data}, _mm256_broadcast_sd(&{rhs_data}), {dst_data});", INCLUDE)
-def mm256_fmadd_pd_broadcast(dst: [f64][4] @ AVX2, lhs: [f64][4] @ AVX2, rhs: [f64][1] @ DRAM):
-    assert stride(dst, 0) == 1
-    assert stride(lhs, 0) == 1
-    for i in seq(0, 4):
-        dst[i] += lhs[i] * rhs[0]
-
+mm256_fmadd_ps_broadcast = fmadd_broadcast("mm256_fmadd_ps_broadcast", "f32", AVX2, "_mm256_fmadd_ps",
+                                           "_mm256_broadcast_ss")
+mm256_fmadd_pd_broadcast = fmadd_broadcast("mm256_fmadd_pd_broadcast", "f64", AVX2, "_mm256_fmadd_pd",
+                                           "_mm256_broadcast_sd")
 
 # --------------------------------------------------------------------------- arithmetic
 
-
-@instr("{out_data} = _mm256_mul_ps({x_data}, {y_data});", INCLUDE)
-def mm256_mul_ps(out: [f32][8] @ AVX2, x: [f32][8] @ AVX2, y: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] * y[i]
-
-
-@instr("{out_data} = _mm256_mul_pd({x_data}, {y_data});", INCLUDE)
-def mm256_mul_pd(out: [f64][4] @ AVX2, x: [f64][4] @ AVX2, y: [f64][4] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 4):
-        out[i] = x[i] * y[i]
-
-
-@instr("{out_data} = _mm256_div_ps({x_data}, {y_data});", INCLUDE)
-def mm256_div_ps(out: [f32][8] @ AVX2, x: [f32][8] @ AVX2, y: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] / y[i]
-
-
-@instr("{out_data} = _mm256_div_pd({x_data}, {y_data});", INCLUDE)
-def mm256_div_pd(out: [f64][4] @ AVX2, x: [f64][4] @ AVX2, y: [f64][4] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 4):
-        out[i] = x[i] / y[i]
-
-
-@instr("{out_data} = _mm256_add_ps({x_data}, {y_data});", INCLUDE)
-def mm256_add_ps(out: [f32][8] @ AVX2, x: [f32][8] @ AVX2, y: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] + y[i]
-
-
-@instr("{out_data} = _mm256_add_pd({x_data}, {y_data});", INCLUDE)
-def mm256_add_pd(out: [f64][4] @ AVX2, x: [f64][4] @ AVX2, y: [f64][4] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 4):
-        out[i] = x[i] + y[i]
-
-
-@instr("{out_data} = _mm256_sub_ps({x_data}, {y_data});", INCLUDE)
-def mm256_sub_ps(out: [f32][8] @ AVX2, x: [f32][8] @ AVX2, y: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] - y[i]
-
-
-@instr("{out_data} = _mm256_sub_pd({x_data}, {y_data});", INCLUDE)
-def mm256_sub_pd(out: [f64][4] @ AVX2, x: [f64][4] @ AVX2, y: [f64][4] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 4):
-        out[i] = x[i] - y[i]
-
+mm256_mul_ps = binary("mm256_mul_ps", "*", "f32", AVX2, "_mm256_mul_ps")
+mm256_mul_pd = binary("mm256_mul_pd", "*", "f64", AVX2, "_mm256_mul_pd")
+mm256_div_ps = binary("mm256_div_ps", "/", "f32", AVX2, "_mm256_div_ps")
+mm256_div_pd = binary("mm256_div_pd", "/", "f64", AVX2, "_mm256_div_pd")
+mm256_add_ps = binary("mm256_add_ps", "+", "f32", AVX2, "_mm256_add_ps")
+mm256_add_pd = binary("mm256_add_pd", "+", "f64", AVX2, "_mm256_add_pd")
+mm256_sub_ps = binary("mm256_sub_ps", "-", "f32", AVX2, "_mm256_sub_ps")
+mm256_sub_pd = binary("mm256_sub_pd", "-", "f64", AVX2, "_mm256_sub_pd")
 
 # relu(x) is `x > 0 ? x : 0`; vmaxps(x, 0) returns its second operand unless x > 0, so
 # NaN and -0.0 give +0.0 in both.
-@instr("{dst_data} = _mm256_max_ps({src_data}, _mm256_setzero_ps());", INCLUDE)
-def mm256_relu_ps(dst: [f32][8] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = relu(src[i])
-
-
-@instr("{dst_data} = _mm256_max_pd({src_data}, _mm256_setzero_pd());", INCLUDE)
-def mm256_relu_pd(dst: [f64][4] @ AVX2, src: [f64][4] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = relu(src[i])
+mm256_relu_ps = unary("mm256_relu_ps", "relu", "f32", AVX2, "_mm256_max_ps({src_data}, _mm256_setzero_ps())")
+mm256_relu_pd = unary("mm256_relu_pd", "relu", "f64", AVX2, "_mm256_max_pd({src_data}, _mm256_setzero_pd())")
 
 
 INSTRS = [

@@ -8,24 +8,22 @@ Where Exo's template differed from its body, the template here follows the body:
 * ``avx2_set0_ps`` does not read its uninitialised destination;
 * ``mm256_add_epi16`` is the wrapping ``_mm256_add_epi16`` (Exo used the saturating
   ``_mm256_adds_epu16`` for a body that wraps).
+
+Most instrs are members of the families of ``_families.py``; ``avx2_fmadd_memu_ps``,
+``avx2_ui16_divide_by_3`` and the ``convert_f32_to_f64`` family are defined here.
 """
 
 from __future__ import annotations
 
 from exo_core import DRAM, instr
-from exo_core.extern import select
 
 from ._cglobal import INCLUDE
+from ._families import binary, family, load, reduce_add, select_lt, setzero, store, unary
 from .memories import AVX2
 
 # --------------------------------------------------------------------------- f32/f64 composites
 
-
-@instr("{out_data} = _mm256_setzero_ps();", INCLUDE)
-def avx2_set0_ps(out: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    for i in seq(0, 8):
-        out[i] = 0.0
+avx2_set0_ps = setzero("avx2_set0_ps", "f32", AVX2, "_mm256_setzero_ps", arg="out")
 
 
 @instr("_mm256_storeu_ps(&{dst_data}, _mm256_add_ps(_mm256_loadu_ps(&{dst_data}), {val_data}));", INCLUDE)
@@ -36,229 +34,67 @@ def avx2_fmadd_memu_ps(dst: [f32][8] @ DRAM, val: [f32][8] @ AVX2):
         dst[i] += val[i]
 
 
-# select(x, v, y, z) is `x < v ? y : z`; _CMP_LT_OQ is false on NaN, as `<` is.
-@instr("{out_data} = _mm256_blendv_ps({z_data}, {y_data}, _mm256_cmp_ps({x_data}, {v_data}, _CMP_LT_OQ));",
-       INCLUDE)
-def avx2_select_ps(out: [f32][8] @ AVX2, x: [f32][8] @ AVX2, v: [f32][8] @ AVX2, y: [f32][8] @ AVX2,
-                   z: [f32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(v, 0) == 1
-    assert stride(y, 0) == 1
-    assert stride(z, 0) == 1
-    for i in seq(0, 8):
-        out[i] = select(x[i], v[i], y[i], z[i])
+def _blendv_lt(sfx: str) -> str:
+    """``select``: _CMP_LT_OQ is false on NaN, as ``<`` is."""
+    lt = f"_mm256_cmp_{sfx}({{x_data}}, {{v_data}}, _CMP_LT_OQ)"
+    return f"{{out_data}} = _mm256_blendv_{sfx}({{z_data}}, {{y_data}}, {lt});"
 
 
-@instr("{out_data} = _mm256_blendv_pd({z_data}, {y_data}, _mm256_cmp_pd({x_data}, {v_data}, _CMP_LT_OQ));",
-       INCLUDE)
-def avx2_select_pd(out: [f64][4] @ AVX2, x: [f64][4] @ AVX2, v: [f64][4] @ AVX2, y: [f64][4] @ AVX2,
-                   z: [f64][4] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(v, 0) == 1
-    assert stride(y, 0) == 1
-    assert stride(z, 0) == 1
-    for i in seq(0, 4):
-        out[i] = select(x[i], v[i], y[i], z[i])
+avx2_select_ps = select_lt("avx2_select_ps", "f32", AVX2, _blendv_lt("ps"))
+avx2_select_pd = select_lt("avx2_select_pd", "f64", AVX2, _blendv_lt("pd"))
+avx2_assoc_reduce_add_ps = reduce_add("avx2_assoc_reduce_add_ps", "f32", AVX2, "exo_x86_sum_ps")
+avx2_assoc_reduce_add_pd = reduce_add("avx2_assoc_reduce_add_pd", "f64", AVX2, "exo_x86_sum_pd")
+avx2_sign_ps = unary("avx2_sign_ps", "neg", "f32", AVX2, "_mm256_xor_ps({src_data}, _mm256_set1_ps(-0.0f))")
+avx2_sign_pd = unary("avx2_sign_pd", "neg", "f64", AVX2, "_mm256_xor_pd({src_data}, _mm256_set1_pd(-0.0))")
+avx2_reduce_add_wide_ps = unary("avx2_reduce_add_wide_ps", "acc", "f32", AVX2, "_mm256_add_ps({dst_data}, {src_data})")
+avx2_reduce_add_wide_pd = unary("avx2_reduce_add_wide_pd", "acc", "f64", AVX2, "_mm256_add_pd({dst_data}, {src_data})")
+avx2_reg_copy_ps = unary("avx2_reg_copy_ps", "mov", "f32", AVX2, "{src_data}")
+avx2_reg_copy_pd = unary("avx2_reg_copy_pd", "mov", "f64", AVX2, "{src_data}")
 
 
-@instr("*{result} = exo_x86_sum_ps(*{result}, {x_data});", INCLUDE)
-def avx2_assoc_reduce_add_ps(x: [f32][8] @ AVX2, result: f32):
-    assert stride(x, 0) == 1
-    for i in seq(0, 8):
-        result += x[i]
+@family
+def convert_f32_to_f64(half: int, c_half: str):
+    """``dst[i] = src[4 * half + i]``: the lower (``half=0``) or upper (1) four f32 lanes of
+    ``src`` widened to f64; ``{dst} = _mm256_cvtps_pd(c_half);`` with ``c_half`` that half."""
+
+    @instr(f"{{dst_data}} = _mm256_cvtps_pd({c_half});", INCLUDE)
+    def convert_f32_to_f64(dst: [f64][4] @ AVX2, src: [f32][8] @ AVX2):
+        assert stride(dst, 0) == 1
+        assert stride(src, 0) == 1
+        for i in seq(0, 4):
+            with python:
+                lane = ~{4 + i} if half else ~{i}
+                with exo:
+                    dst[i] = src[{lane}]
+
+    return convert_f32_to_f64
 
 
-@instr("*{result} = exo_x86_sum_pd(*{result}, {x_data});", INCLUDE)
-def avx2_assoc_reduce_add_pd(x: [f64][4] @ AVX2, result: f64):
-    assert stride(x, 0) == 1
-    for i in seq(0, 4):
-        result += x[i]
-
-
-@instr("{dst_data} = _mm256_xor_ps({src_data}, _mm256_set1_ps(-0.0f));", INCLUDE)
-def avx2_sign_ps(dst: [f32][8] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = -src[i]
-
-
-@instr("{dst_data} = _mm256_xor_pd({src_data}, _mm256_set1_pd(-0.0));", INCLUDE)
-def avx2_sign_pd(dst: [f64][4] @ AVX2, src: [f64][4] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = -src[i]
-
-
-@instr("{dst_data} = _mm256_add_ps({dst_data}, {src_data});", INCLUDE)
-def avx2_reduce_add_wide_ps(dst: [f32][8] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 8):
-        dst[i] += src[i]
-
-
-@instr("{dst_data} = _mm256_add_pd({dst_data}, {src_data});", INCLUDE)
-def avx2_reduce_add_wide_pd(dst: [f64][4] @ AVX2, src: [f64][4] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] += src[i]
-
-
-@instr("{dst_data} = {src_data};", INCLUDE)
-def avx2_reg_copy_ps(dst: [f32][8] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = {src_data};", INCLUDE)
-def avx2_reg_copy_pd(dst: [f64][4] @ AVX2, src: [f64][4] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_cvtps_pd(_mm256_castps256_ps128({src_data}));", INCLUDE)
-def avx2_convert_f32_lower_to_f64(dst: [f64][4] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_cvtps_pd(_mm256_extractf128_ps({src_data}, 1));", INCLUDE)
-def avx2_convert_f32_upper_to_f64(dst: [f64][4] @ AVX2, src: [f32][8] @ AVX2):
-    assert stride(dst, 0) == 1
-    assert stride(src, 0) == 1
-    for i in seq(0, 4):
-        dst[i] = src[4 + i]
-
+avx2_convert_f32_lower_to_f64 = convert_f32_to_f64("avx2_convert_f32_lower_to_f64", 0,
+                                                   "_mm256_castps256_ps128({src_data})")
+avx2_convert_f32_upper_to_f64 = convert_f32_to_f64("avx2_convert_f32_upper_to_f64", 1,
+                                                   "_mm256_extractf128_ps({src_data}, 1)")
 
 # --------------------------------------------------------------------------- integer lanes
 
+_IN, _OUT = "(const __m256i *) ", "(__m256i *) "
 
-@instr("{dst_data} = _mm256_loadu_si256((const __m256i *) &{src_data});", INCLUDE)
-def mm256_loadu_si256(dst: [ui16][16] @ AVX2, src: [ui16][16] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 16):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_si256((__m256i *) &{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_si256(dst: [ui16][16] @ DRAM, src: [ui16][16] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 16):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_loadu_si256((const __m256i *) &{src_data});", INCLUDE)
-def mm256_loadu_si256_i8(dst: [i8][32] @ AVX2, src: [i8][32] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 32):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_si256((__m256i *) &{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_si256_i8(dst: [i8][32] @ DRAM, src: [i8][32] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 32):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_loadu_si256((const __m256i *) &{src_data});", INCLUDE)
-def mm256_loadu_si256_ui8(dst: [ui8][32] @ AVX2, src: [ui8][32] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 32):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_si256((__m256i *) &{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_si256_ui8(dst: [ui8][32] @ DRAM, src: [ui8][32] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 32):
-        dst[i] = src[i]
-
-
-@instr("{dst_data} = _mm256_loadu_si256((const __m256i *) &{src_data});", INCLUDE)
-def mm256_loadu_si256_i32(dst: [i32][8] @ AVX2, src: [i32][8] @ DRAM):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = src[i]
-
-
-@instr("_mm256_storeu_si256((__m256i *) &{dst_data}, {src_data});", INCLUDE)
-def mm256_storeu_si256_i32(dst: [i32][8] @ DRAM, src: [i32][8] @ AVX2):
-    assert stride(src, 0) == 1
-    assert stride(dst, 0) == 1
-    for i in seq(0, 8):
-        dst[i] = src[i]
-
-
-@instr("{out_data} = _mm256_setzero_si256();", INCLUDE)
-def mm256_setzero_si256_i32(out: [i32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    for i in seq(0, 8):
-        out[i] = 0.0
-
+mm256_loadu_si256 = load("mm256_loadu_si256", "ui16", AVX2, "_mm256_loadu_si256", _IN)
+mm256_storeu_si256 = store("mm256_storeu_si256", "ui16", AVX2, "_mm256_storeu_si256", _OUT)
+mm256_loadu_si256_i8 = load("mm256_loadu_si256_i8", "i8", AVX2, "_mm256_loadu_si256", _IN)
+mm256_storeu_si256_i8 = store("mm256_storeu_si256_i8", "i8", AVX2, "_mm256_storeu_si256", _OUT)
+mm256_loadu_si256_ui8 = load("mm256_loadu_si256_ui8", "ui8", AVX2, "_mm256_loadu_si256", _IN)
+mm256_storeu_si256_ui8 = store("mm256_storeu_si256_ui8", "ui8", AVX2, "_mm256_storeu_si256", _OUT)
+mm256_loadu_si256_i32 = load("mm256_loadu_si256_i32", "i32", AVX2, "_mm256_loadu_si256", _IN)
+mm256_storeu_si256_i32 = store("mm256_storeu_si256_i32", "i32", AVX2, "_mm256_storeu_si256", _OUT)
+mm256_setzero_si256_i32 = setzero("mm256_setzero_si256_i32", "i32", AVX2, "_mm256_setzero_si256", arg="out")
 
 # Integer lanes wrap (the body's arithmetic is C's, stored back at the lane width).
-@instr("{out_data} = _mm256_add_epi16({x_data}, {y_data});", INCLUDE)
-def mm256_add_epi16(out: [ui16][16] @ AVX2, x: [ui16][16] @ AVX2, y: [ui16][16] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 16):
-        out[i] = x[i] + y[i]
-
-
-@instr("{out_data} = _mm256_add_epi8({x_data}, {y_data});", INCLUDE)
-def mm256_add_epi8(out: [i8][32] @ AVX2, x: [i8][32] @ AVX2, y: [i8][32] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 32):
-        out[i] = x[i] + y[i]
-
-
-@instr("{out_data} = _mm256_add_epi32({x_data}, {y_data});", INCLUDE)
-def mm256_add_epi32(out: [i32][8] @ AVX2, x: [i32][8] @ AVX2, y: [i32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] + y[i]
-
-
-@instr("{out_data} = _mm256_sub_epi32({x_data}, {y_data});", INCLUDE)
-def mm256_sub_epi32(out: [i32][8] @ AVX2, x: [i32][8] @ AVX2, y: [i32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] - y[i]
-
-
-@instr("{out_data} = _mm256_mullo_epi32({x_data}, {y_data});", INCLUDE)
-def mm256_mullo_epi32(out: [i32][8] @ AVX2, x: [i32][8] @ AVX2, y: [i32][8] @ AVX2):
-    assert stride(out, 0) == 1
-    assert stride(x, 0) == 1
-    assert stride(y, 0) == 1
-    for i in seq(0, 8):
-        out[i] = x[i] * y[i]
+mm256_add_epi16 = binary("mm256_add_epi16", "+", "ui16", AVX2, "_mm256_add_epi16")
+mm256_add_epi8 = binary("mm256_add_epi8", "+", "i8", AVX2, "_mm256_add_epi8")
+mm256_add_epi32 = binary("mm256_add_epi32", "+", "i32", AVX2, "_mm256_add_epi32")
+mm256_sub_epi32 = binary("mm256_sub_epi32", "-", "i32", AVX2, "_mm256_sub_epi32")
+mm256_mullo_epi32 = binary("mm256_mullo_epi32", "*", "i32", AVX2, "_mm256_mullo_epi32")
 
 
 # x / 3 for every ui16 x: floor(x * 43691 / 2^16) / 2 == floor(x / 3) on 0..65535 (checked
