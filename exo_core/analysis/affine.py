@@ -172,27 +172,33 @@ class Affine:
             for a, c in terms:
                 acc[a] = acc.get(a, 0) + c
             items = acc.items()
-        self.terms = tuple(sorted(((a, c) for a, c in items if c), key=lambda t: akey(t[0])))
+        lst = [t for t in items if t[1]]
+        if len(lst) > 1:
+            lst.sort(key=_term_key)
+        self.terms = tuple(lst)
         self.const = int(const)
-        self._hash = hash((self.terms, self.const))
+        self._hash = None
         self._sortkey = None
         self._leaves = None
 
     # --- constructors ------------------------------------------------------------------
     @staticmethod
     def of(a, coeff: int = 1) -> Affine:
-        return Affine(((a, coeff),), 0)
+        return Affine._raw(((a, coeff),), 0) if coeff else ZERO
 
     @staticmethod
     def constant(c: int) -> Affine:
-        return _CONSTS.get(c) or Affine((), c)
+        return _CONSTS.get(c) or Affine._raw((), int(c))
 
     # --- identity ----------------------------------------------------------------------
     def __eq__(self, other):
         return type(other) is Affine and self.const == other.const and self.terms == other.terms
 
     def __hash__(self):
-        return self._hash
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.terms, self.const))
+        return h
 
     def sortkey(self):
         if self._sortkey is None:
@@ -231,9 +237,11 @@ class Affine:
     # --- arithmetic --------------------------------------------------------------------
     def __add__(self, other) -> Affine:
         if isinstance(other, int):
-            return Affine(dict(self.terms), self.const + other) if other else self
+            return Affine._raw(self.terms, self.const + other) if other else self
         if not other.terms:
-            return Affine(dict(self.terms), self.const + other.const)
+            return Affine._raw(self.terms, self.const + other.const) if other.const else self
+        if not self.terms:
+            return Affine._raw(other.terms, self.const + other.const)
         return Affine(self.terms + other.terms, self.const + other.const)
 
     __radd__ = __add__
@@ -254,7 +262,7 @@ class Affine:
         """Build from already canonical terms (sorted, non-zero) without re-sorting."""
         self = object.__new__(Affine)
         self.terms, self.const = terms, const
-        self._hash = hash((terms, const))
+        self._hash = None
         self._sortkey = None
         self._leaves = None
         return self
@@ -311,6 +319,11 @@ class Affine:
 
     def __repr__(self):
         return f"Affine({self})"
+
+
+def _term_key(t):
+    a = t[0]
+    return (0, a.id) if type(a) is Sym else a.key
 
 
 _CONSTS = {c: Affine((), c) for c in range(-4, 65)}

@@ -280,10 +280,18 @@ class Walker:
     # facts only through config writes, and those are replayed.
     focus = None
 
-    def set_focus(self, targets) -> None:
-        """Walk only ``targets`` (statements of ``self.proc``) in full."""
+    def set_focus(self, targets, parent_path=None) -> None:
+        """Walk only ``targets`` (statements of ``self.proc``) in full. ``parent_path``:
+        the path of the statement whose block holds them, when known (saves a search)."""
         ids = {id(t) for t in targets}
-        self.focus = (ids, ancestor_ids(self.proc.body, ids))
+        if parent_path is None:
+            ancestors = ancestor_ids(self.proc.body, ids)
+        else:
+            ancestors, node = set(), self.proc
+            for field, idx in parent_path:
+                node = getattr(node, field)[idx]
+                ancestors.add(id(node))
+        self.focus = (ids, ancestors)
 
     def skim(self, s, facts: frozenset) -> frozenset:
         t = type(s)

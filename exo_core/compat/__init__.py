@@ -22,7 +22,7 @@ import importlib.util
 import sys
 import types
 
-from ._table import DOCS, MISSING_NAMES, MODULES, PACKAGES, PLATFORM_PLUGINS
+from ._table import DOCS, EXTRA_NAMES, MISSING_NAMES, MODULES, PACKAGES, PLATFORM_PLUGINS
 
 __all__ = ["install", "uninstall", "is_installed", "ExoCompatFinder"]
 
@@ -51,6 +51,7 @@ class ExoCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__dict__["_exo_lazy"] = {n: r[1:] for n, r in what.items() if r.startswith("@")}
         elif kind in ("alias", "pkg"):
             _copy_namespace(module, what)
+            _add_extra_names(module)
 
 
 class _CompatModule(types.ModuleType):
@@ -62,6 +63,8 @@ class _CompatModule(types.ModuleType):
             value = importlib.import_module(lazy[name])
             setattr(self, name, value)
             return value
+        if f"{self.__name__}.{name}" in MODULES:  # a submodule not imported yet (exo.API_cursors)
+            return importlib.import_module(f"{self.__name__}.{name}")
         target = self.__dict__.get("_exo_target")
         if target is not None and not name.startswith("__"):
             try:
@@ -127,6 +130,17 @@ def _copy_namespace(module, target) -> None:
         module.__dict__["__all__"] = list(target.__all__)
     if getattr(target, "__doc__", None):
         module.__doc__ = target.__doc__
+
+
+def _add_extra_names(module) -> None:
+    """The names Exo's module has beyond its counterpart's (``_table.EXTRA_NAMES``)."""
+    extra = EXTRA_NAMES.get(module.__name__, {})
+    for name, ref in extra.items():
+        if name not in module.__dict__:
+            module.__dict__[name] = _resolve(ref)
+        names = module.__dict__.get("__all__")
+        if names is not None and name not in names:
+            names.append(name)
 
 
 def _registry():

@@ -70,6 +70,37 @@ MODULES: dict[str, list[str] | dict[str, str]] = {
 
 PACKAGES = frozenset({"exo", "exo.libs", "exo.core", "exo.frontend", "exo.stdlib", "exo.platforms"})
 
+# Exo's cursor classes (``exo.API_cursors.__all__``) that exo-core has under the same name.
+_CURSORS = (
+    "Cursor", "InvalidCursor", "ArgCursor", "StmtCursor", "BlockCursor", "GapCursor", "ExprCursor",
+    "ExprListCursor", "AssignCursor", "ReduceCursor", "AssignConfigCursor", "PassCursor", "IfCursor",
+    "ForCursor", "AllocCursor", "CallCursor", "WindowStmtCursor", "ReadCursor", "ReadConfigCursor",
+    "LiteralCursor", "UnaryMinusCursor", "BinaryOpCursor", "ExternFunctionCursor", "WindowExprCursor",
+    "StrideExprCursor", "InvalidCursorError",
+)
+
+# Names an Exo module has beyond what its exo-core (or plugin) counterpart exports: Exo's
+# modules re-export what they import, and programs rely on it (``from exo.stdlib.scheduling
+# import *`` then ``isinstance(c, ForCursor)``; ``from exo.platforms.x86 import *`` then
+# ``@instr(...)``). Added to the aliased module and to its ``__all__``.
+EXTRA_NAMES: dict[str, dict[str, str]] = {
+    "exo.stdlib.scheduling": {
+        **{name: f"exo_core.cursors:{name}" for name in _CURSORS},
+        "Procedure": "exo_core:Procedure",
+        "SchedulingError": "exo_core:SchedulingError",
+    },
+    "exo.platforms.x86": {
+        "instr": "exo_core:instr", "DRAM": "exo_core:DRAM",
+        "relu": "exo_core.extern:relu", "select": "exo_core.extern:select",
+    },
+    "exo.platforms.neon": {"instr": "exo_core:instr", "DRAM": "exo_core:DRAM", "Memory": "exo_core:Memory"},
+    "exo.platforms.rvv": {"instr": "exo_core:instr", "DRAM": "exo_core:DRAM", "Memory": "exo_core:Memory"},
+    "exo.platforms.gemmini": {
+        "proc": "exo_core:proc", "instr": "exo_core:instr", "config": "exo_core:config", "DRAM": "exo_core:DRAM",
+        "relu": "exo_core.extern:relu", "select": "exo_core.extern:select",
+    },
+}
+
 # Exo names we know about but do not provide (yet): importing them says so clearly
 # instead of Python's generic "cannot import name".
 MISSING_NAMES: dict[str, dict[str, str]] = {

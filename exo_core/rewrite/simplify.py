@@ -36,6 +36,7 @@ from ..analysis.affine import (
     to_affine,
 )
 from ..analysis.context import Walker, extend
+from ..analysis.effects import proc_effects
 from ..analysis.solver import SOLVER
 from ..errors import InvalidCursorError
 from ..ir import (
@@ -52,6 +53,7 @@ from ..ir import (
     Pass,
     ProcDef,
     Read,
+    ReadConfig,
     Reduce,
     USub,
     WindowExpr,
@@ -59,6 +61,7 @@ from ..ir import (
     WriteConfig,
 )
 from ..ir.types import R
+from ..ir.visit import StmtSummary, header_nodes
 from .simplify_forms import (
     concrete_prec,
     control_types,
@@ -248,10 +251,23 @@ class _Simplifier(Walker):
 
     def stmt_(self, s, facts):
         t = type(s)
-        if t is For:
-            return self.loop(s, facts)
-        if t is If:
-            return self.branch(s, facts)
+        if t is For or t is If:
+            # a loop or branch that touches no configuration state simplifies the same
+            # way under the same facts: reuse the result from an earlier version
+            if _CONFIG_USE(s):
+                return self.loop(s, facts) if t is For else self.branch(s, facts)
+            hit = _DONE.get(id(s))
+            if hit is not None and hit[0] is s and hit[1] == facts:
+                return list(hit[2]), facts, hit[3]
+            new, after, m = self.loop(s, facts) if t is For else self.branch(s, facts)
+            if len(_DONE) >= 1 << 15:
+                _DONE.clear()
+            _DONE[id(s)] = (s, facts, tuple(new), m)
+            if len(new) == 1 and new[0] is not s:
+                # the result is in normal form: simplifying it again under these facts
+                # changes nothing
+                _DONE[id(new[0])] = (new[0], facts, (new[0],), _identity_map(new[0]))
+            return new, after, m
         new = self.leaf(s, facts)
         facts = Walker.stmt(self, new, facts)
         return [new], facts, {(): (0, ())}
@@ -345,6 +361,32 @@ class _Simplifier(Walker):
         for rel, nrel in bmap.items():
             m[rel] = (nrel[0][1], nrel[1:])
         return stmts, facts, m
+
+
+def _identity_map(s) -> dict:
+    m = {(): (0, ())}
+
+    def visit(stmt, rel):
+        for field in ("body", "orelse"):
+            for i, c in enumerate(getattr(stmt, field, ())):
+                r = rel + ((field, i),)
+                m[r] = (0, r)
+                visit(c, r)
+
+    visit(s, ())
+    return m
+
+
+def _own_config_use(s):
+    for n in header_nodes(s):
+        t = type(n)
+        if t is ReadConfig or t is WriteConfig or (t is Call and proc_effects(n.proc).cfg_writes):
+            return (True,)
+    return ()
+
+
+_CONFIG_USE = StmtSummary(_own_config_use)
+_DONE: dict = {}  # id(stmt) -> (stmt, facts, simplified statements, path map)
 
 
 def _same(new: list, old: tuple) -> bool:

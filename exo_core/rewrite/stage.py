@@ -206,7 +206,7 @@ class _Verdicts:
 
         self.w = W(p)
         parent, field, lo, hi = block
-        self.w.set_focus(stmts_at(p, parent, field)[lo:hi])
+        self.w.set_focus(stmts_at(p, parent, field)[lo:hi], tuple(parent))
         self.root_dims = None
 
     def run(self):

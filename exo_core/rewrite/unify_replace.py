@@ -81,7 +81,7 @@ def _scan(p, parent, field, sub, n, head, mem_aware, once, fwds):
         if k >= len(stmts):
             return p, count
         s = stmts[k]
-        if type(s) is head and k + n <= len(stmts):
+        if type(s) is head and k + n <= len(stmts) and _shapes(stmts[k:k + n]) == _shapes(sub.body):
             try:
                 p, f = try_replace(p, parent, field, k, k + n, sub, mem_aware)
             except Mismatch:
@@ -102,6 +102,32 @@ def _scan(p, parent, field, sub, n, head, mem_aware, once, fwds):
                     if once and c:
                         return p, count
         k += 1
+
+
+_SHAPES: dict = {}
+
+
+def _shape(s):
+    """The statement structure unification requires to be equal: kinds, loop modes and
+    statement counts (expressions may differ: holes stand for them)."""
+    hit = _SHAPES.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1]
+    t = type(s)
+    if t is For:
+        shape = ("for", s.loop_mode, _shapes(s.body))
+    elif t is If:
+        shape = ("if", _shapes(s.body), _shapes(s.orelse))
+    else:
+        shape = t
+    if len(_SHAPES) > 1 << 16:
+        _SHAPES.clear()
+    _SHAPES[id(s)] = (s, shape)
+    return shape
+
+
+def _shapes(stmts) -> tuple:
+    return tuple(_shape(s) for s in stmts)
 
 
 __all__ = ["try_replace", "replace_block", "replace_matches"]

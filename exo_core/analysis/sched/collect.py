@@ -182,7 +182,7 @@ def collect(proc, block) -> Effects:
         if block[2] >= block[3]:
             raise CheckFailed("the block is empty")
         c = Collector(proc, block)
-        c.set_focus(stmts)
+        c.set_focus(stmts, block[0])
         eff = c.run()
         if len(_EFFECTS) > 1024:
             _EFFECTS.clear()

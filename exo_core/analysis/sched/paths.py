@@ -159,7 +159,7 @@ def locate(proc, path: tuple):
     if not path:
         facts = w.start()
     else:
-        w.set_focus((stmt_at(proc, path),))
+        w.set_focus((stmt_at(proc, path),), path[:-1])
         w.run()
         if w.found is None:
             raise CheckFailed(f"no statement at {path} in {proc.name}")
