@@ -16,6 +16,7 @@ A failure here only means "ask z3"; disproofs always go to z3 for a counterexamp
 
 from __future__ import annotations
 
+import random
 from math import gcd, inf
 
 from ..ir.sym import Sym
@@ -250,16 +251,17 @@ def witness(formulas) -> dict | None:
         _Facts._add(f, ges)
         leaves |= f.leaves()
     order = sorted(leaves, key=_rank)
-    for how in ("low", "high", "mid"):
+    rng = random.Random(len(order))  # deterministic: the same query, the same tries
+    for how in ("low", "high", "mid", "huge", "rand", "rand", "rand", "rand"):
         model: dict = {}
         for x in order:
-            model[x] = _pick(x, ges, model, how)
+            model[x] = _pick(x, ges, model, how, rng)
         if all(_holds(f, model) for f in formulas):
             return model
     return None
 
 
-def _pick(x, ges, model, how: str) -> int:
+def _pick(x, ges, model, how: str, rng) -> int:
     lo, hi = -inf, inf
     for a in ges:
         c = 0
@@ -277,17 +279,22 @@ def _pick(x, ges, model, how: str) -> int:
                 lo = max(lo, -(rest // c))
             elif c < 0:
                 hi = min(hi, rest // (-c))
+    if how == "rand":
+        lo2 = lo if lo != -inf else (hi - 5000 if hi != inf else -5000)
+        hi2 = hi if hi != inf else lo2 + 5000
+        return rng.randint(int(lo2), int(max(lo2, hi2)))
+    span = {"low": 0, "high": 1000, "mid": 5, "huge": 1_000_003}[how]
     if lo == -inf and hi == inf:
-        return 0 if how == "low" else 7
+        return 0 if how == "low" else span + 7
     if lo == -inf:
         return hi if how != "mid" else hi - 3
     if hi == inf:
-        return lo if how == "low" else lo + (1000 if how == "high" else 5)
+        return lo + span
     if how == "low":
         return lo
-    if how == "high":
-        return hi
-    return (lo + hi) // 2
+    if how == "mid":
+        return (lo + hi) // 2
+    return hi
 
 
 def _has_bvar(f) -> bool:

@@ -90,7 +90,7 @@ class Solver:
         res = self._check_sliced(goal, relevant, want_model)
         if not res.proven and len(relevant) < len(assumptions):
             # slicing lost the proof only if the dropped assumptions are contradictory
-            if self.satisfiable_model(assumptions) is False:
+            if not self.is_satisfiable(assumptions):
                 return QueryResult(True, None, "vacuous")
         return res
 

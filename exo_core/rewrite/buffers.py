@@ -25,6 +25,7 @@ from ..ir import (
     ScalarType,
     Sym,
     Tensor,
+    USub,
     WindowExpr,
     WindowStmt,
 )
@@ -53,6 +54,9 @@ def _sched():
 
 
 # --------------------------------------------------------------------------- bind_expr
+
+
+_NARROW_INTS = ("i8", "ui8", "ui16")
 
 
 def bind_expr(p: ProcDef, expr_paths, new_name: str):
@@ -86,6 +90,11 @@ def bind_expr(p: ProcDef, expr_paths, new_name: str):
         if other != e:
             raise SchedulingError(f"the expressions to bind are not all the same: '{_show(e)}' "
                                   f"and '{_show(other)}'")
+    if type(e) in (BinOp, USub) and getattr(e.type, "name", None) in _NARROW_INTS:
+        # C computes it in 32-bit int: a temporary of the expression's own type would
+        # truncate the value, one of type i32 would not type-check where it is read
+        raise SchedulingError(f"cannot bind '{_show(e)}': arithmetic on {e.type.name} is computed in "
+                              f"32-bit int, and a {e.type.name} temporary would truncate it")
     spaths = [stmt_path(x) for x in paths]
     parent, field, ins, last = _insertion_point(spaths)
     stmts = stmts_at(p, parent, field)

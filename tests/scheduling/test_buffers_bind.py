@@ -220,3 +220,18 @@ def test_refuse_hoisting_integer_division():
 
 def test_refuse_bad_name():
     refused(bind_expr, axpb, "32.0 * x[i]", "not a name", words="valid identifier")
+
+
+@proc
+def narrow_sum(n: size, a: i8[n, 8], b: i32[n]):
+    for i in seq(0, n):
+        for j in seq(0, 8):
+            b[i] += a[i, j] * 3
+
+
+def test_bind_refuses_narrow_integer_arithmetic():
+    # a[i, j] * 3 is computed in 32-bit int (up to 381): an i8 temporary would wrap it
+    refused(bind_expr, narrow_sum, "a[i, j] * 3", "t", words=("32-bit int", "truncate"))
+    # a plain read of an i8 element loses nothing
+    p = bind_expr(narrow_sum, "a[i, j]", "t")
+    same_results(narrow_sum, p)
