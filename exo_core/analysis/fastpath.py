@@ -251,11 +251,18 @@ def witness(formulas) -> dict | None:
         _Facts._add(f, ges)
         leaves |= f.leaves()
     order = sorted(leaves, key=_rank)
+    # the linear assumptions in which each leaf appears as a term of its own
+    mentions: dict = {x: [] for x in order}
+    for a in ges:
+        for y, _ in a.terms:
+            got = mentions.get(y)
+            if got is not None:
+                got.append(a)
     rng = random.Random(len(order))  # deterministic: the same query, the same tries
-    for how in ("low", "high", "mid", "huge", "rand", "rand", "rand", "rand"):
+    for how in ("low", "high", "huge", "mid", "rand", "rand"):
         model: dict = {}
         for x in order:
-            model[x] = _pick(x, ges, model, how, rng)
+            model[x] = _pick(x, mentions[x], model, how, rng)
         if all(_holds(f, model) for f in formulas):
             return model
     return None

@@ -120,8 +120,16 @@ class Solver:
             fs = _assumption_set(formulas)
         except NonAffine:
             return True
-        if FALSE not in fs and fastpath.witness(fs) is not None:
+        if FALSE in fs:
+            return False
+        hit = self._cache.get(("sat", fs))
+        if hit is not None:
+            self.stats.hits += 1
+            return hit is not False
+        m = fastpath.witness(fs)
+        if m is not None:
             self.stats.fast += 1
+            self._store(("sat", fs), m)
             return True
         return self.satisfiable_model(fs) is not False
 
