@@ -80,6 +80,7 @@ def main() -> int:
     print(json.dumps(record, indent=2))
     print(f"wrote {path}")
     _load(Path(__file__).resolve().parent / "sgemm.py", "bench_sgemm").main([])  # SGEMM GFLOPS, bench-results/sgemm.json
+    _load(Path(__file__).resolve().parent / "compile_vs_exo.py", "bench_compile_vs_exo").main([])  # vs Exo 1.0: bench-results/compile_vs_exo.json
     return 0
 
 
