@@ -163,8 +163,10 @@ def _exo_python(venv: Path = EXO_VENV) -> Path:
 
 def _clean_env(world: str = "exo") -> dict:
     """The environment of a child: no EXO_CHECK (exo-core's default mode); for the Exo world
-    also no PYTHONPATH (it must not see exo-core)."""
-    drop = ("EXO_CHECK",) + (("PYTHONPATH", "PYTHONHOME") if world == "exo" else ())
+    also no PYTHONPATH (it must not see exo-core). Bytecode is written and used in both
+    worlds (pip compiled Exo's at install; an editable exo-core compiles its own on the
+    warm-up run), as on a user's machine."""
+    drop = ("EXO_CHECK", "PYTHONDONTWRITEBYTECODE") + (("PYTHONPATH", "PYTHONHOME") if world == "exo" else ())
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
@@ -271,6 +273,8 @@ def measure(scripts: list[Path], reps: int, exo_python: Path | None) -> dict:
             dirs = {w: Path(tmp, w, stem) for w in worlds}
             for d in dirs.values():
                 d.mkdir(parents=True)
+            for world, python in worlds.items():  # warm-up: bytecode caches, page cache
+                _run_child(python, world, script, None)
             for rep in range(reps):  # interleaved: a disturbance hits both worlds alike
                 for world, python in worlds.items():
                     runs[world].append(_run_child(python, world, script, dirs[world] if rep == 0 else None))

@@ -22,7 +22,7 @@ from ..ir.nodes import (
     WriteConfig,
 )
 from ..ir.types import Tensor
-from ..ir.visit import walk
+from ..ir.visit import StmtSummary, header_nodes, walk
 
 
 def _where(p: ProcDef) -> str:
@@ -172,6 +172,16 @@ def mentions(node) -> set:
     return out
 
 
+def _own_mentions(s):
+    for n in header_nodes(s):
+        if isinstance(n, (Read, WindowExpr, StrideExpr, Assign, Reduce, Alloc, Free, WindowStmt)):
+            yield n.name
+
+
+# per statement, memoised: insert_frees asks it of every statement at every nesting level
+_MENTIONS = StmtSummary(_own_mentions)
+
+
 def value_uses(stmts) -> set:
     """Names whose C variable is evaluated (not only assigned): reads, windows, call args."""
     out = set()
@@ -194,7 +204,7 @@ def insert_frees(body: tuple, parents: dict) -> tuple:
     (directly or through a window of it), recursively in every block."""
 
     def uses_of(s: Stmt) -> set:
-        names = mentions(s)
+        names = _MENTIONS(s)
         roots = set(names)
         for nm in names:
             roots.update(alias_chain(parents, nm))

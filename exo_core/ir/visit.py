@@ -37,10 +37,22 @@ def walk(node) -> Iterator[Node]:
 
     Types are not entered (the extents of a window type are not code)."""
     stack = list(reversed(node)) if isinstance(node, tuple) else [node]
+    pop, push = stack.pop, stack.append
+    fields = _FIELD_NAMES
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        stack.extend(reversed(list(children(n))))
+        names = fields.get(type(n))
+        if names is None:
+            names = _fields(type(n))
+        for name in reversed(names):
+            v = getattr(n, name)
+            if type(v) is tuple:
+                for x in reversed(v):
+                    if isinstance(x, Node):
+                        push(x)
+            elif isinstance(v, Node):
+                push(v)
 
 
 def walk_proc(proc: ProcDef) -> Iterator[Node]:
