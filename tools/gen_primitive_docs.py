@@ -42,7 +42,9 @@ with a `SchedulingError` that says which condition failed, in terms of your code
 **Arithmetic policy.** Rewrites preserve results exactly, with one documented exception:
 reassociation is allowed up to real-number reassociation. Primitives that regroup or
 factor data arithmetic (`left_reassociate_expr`, `merge_writes` of two reductions,
-`split_write`, `lift_reduce_constant`) use the identities of real numbers
+`split_write`, `lift_reduce_constant`, and `stage_mem(..., accum=True)`, which sums a
+block's reductions into a zeroed buffer and adds that to the original once) use the
+identities of real numbers
 (associativity, distributivity), so floating-point results may differ in their last bits.
 Integer data types wrap (modulo 2^32, or the width of the stored type), and there these
 identities are exact. Apart from `set_precision` (whose result is by design not equivalent), no primitive
