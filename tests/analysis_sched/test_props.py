@@ -260,6 +260,41 @@ def test_check_bounds():
     fails(check_bounds, bad, sym(p, "x"), match="out of bounds")
 
 
+def test_check_bounds_of_a_region():
+    @proc
+    def p(n: size, x: f32[n], y: f32[n]):
+        for i in seq(0, n):
+            x[i] = 1.0
+        for j in seq(0, n):
+            y[j] = 2.0
+
+    def widen(loop):
+        return loop.update(hi=BinOp("+", loop.hi, Const(1, INT), INDEX))
+
+    ir = p._ir
+    bad_first = ir.update(body=(widen(ir.body[0]), ir.body[1]))
+    # the region holds the bad access: refused; a region elsewhere is the caller's promise
+    fails(check_bounds, bad_first, region=(bad_first.body[0],), match="x[i] may be out of bounds")
+    check_bounds(bad_first, region=(bad_first.body[1],))
+    # the facts at a region deep inside a loop are those of a full walk
+    inner = bad_first.body[1].body[0]
+    check_bounds(bad_first, region=(inner,))
+
+
+def test_check_bounds_of_a_region_that_writes_config_is_whole():
+    @proc
+    def p(n: size, x: f32[n]):
+        for i in seq(0, n):
+            x[i] = 1.0
+        PC.k = 0
+
+    ir = p._ir
+    bad = ir.update(body=(ir.body[0].update(hi=BinOp("+", ir.body[0].hi, Const(1, INT), INDEX)),
+                          ir.body[1]))
+    # a config write can change what later statements know: the whole proc is checked
+    fails(check_bounds, bad, region=(bad.body[1],), match="out of bounds")
+
+
 # ---------------------------------------------------------------------- context
 
 
