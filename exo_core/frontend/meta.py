@@ -15,7 +15,6 @@ sees the current ``i``.
 from __future__ import annotations
 
 import ast
-import copy
 import sys
 
 from ..errors import ExoError, ParseError
@@ -202,10 +201,27 @@ def _run(parser, func, params, anchor, what: str):
         raise ParseError(f"{what} raised {type(e).__name__}: {e}", srcinfo=where) from e
 
 
+def _copy_ast(node):
+    """A copy of a Python syntax tree to rewrite in place (``copy.deepcopy`` costs several
+    times more: it memoises every object, and the leaves here are immutable)."""
+    if isinstance(node, list):
+        return [_copy_ast(x) for x in node]
+    if not isinstance(node, ast.AST):
+        return node
+    new = type(node).__new__(type(node))
+    for name in node._fields:
+        if hasattr(node, name):
+            setattr(new, name, _copy_ast(getattr(node, name)))
+    for name in node._attributes:
+        if hasattr(node, name):
+            setattr(new, name, getattr(node, name))
+    return new
+
+
 def run_python_block(parser, node: ast.With, out: list):
     """Run ``with python:`` now, splicing what its ``with exo:`` blocks produce into ``out``."""
     rep = _QuoteReplacer(parser, parser.scope, [None])
-    body = [rep.visit(s) for s in copy.deepcopy(node.body)]
+    body = [rep.visit(_copy_ast(s)) for s in node.body]
     func, params = _compile(parser, body, node, rep)
     parser.emit_stack.append(out)
     try:
@@ -217,7 +233,7 @@ def run_python_block(parser, node: ast.With, out: list):
 def eval_python(parser, expr: ast.expr):
     """The value of a Python expression written in Exo code (an unquote, a memory...)."""
     rep = _QuoteReplacer(parser, parser.scope, [None])
-    value = rep.visit(copy.deepcopy(expr))
+    value = rep.visit(_copy_ast(expr))
     func, params = _compile(parser, [ast.copy_location(ast.Return(value=value), expr)], expr, rep)
     parser.emit_stack.append(None)
     try:
