@@ -130,6 +130,40 @@ class Procedure:
     def c_global(self) -> str | None:
         return self._ir.instr.c_global if self._ir.instr else None
 
+    get_instr = instr  # Exo's name
+
+    # --- contracts -----------------------------------------------------------------
+    def partial_eval(self, *args, **kwargs) -> Procedure:
+        """This procedure with control parameters fixed to values (positional values bind
+        the leading parameters, keywords by name) and removed from the signature. The
+        result is a new procedure (no scheduling history), bounds-checked."""
+        from .rewrite.contracts import partial_eval
+
+        return Procedure(_at_call_site(partial_eval, self._ir, args, kwargs))
+
+    def add_assertion(self, assertion, configs=()) -> Procedure:
+        """This procedure with one more precondition (a string over its parameters, like an
+        ``assert`` in its body), checked satisfiable with the others. Equivalent to this
+        one wherever both may be called, so ``call_eqv`` can swap them (call sites are
+        checked against the new precondition). ``configs``: config objects the assertion
+        names, if they are not visible from the caller."""
+        from .fragments import parse_expr_fragment
+        from .rewrite import forward as fw
+        from .rewrite.contracts import add_assertion
+
+        scope = {**_caller_scope(1), **{c.name(): c for c in configs}}
+        pred = parse_expr_fragment(self, assertion, None, expected="bool", call_site=scope)
+        new = _at_call_site(add_assertion, self._ir, pred)
+        return self._derive(new, fw.identity, ("add_assertion", f"{self.name()}.add_assertion({assertion!r})"))
+
+    def unsafe_assert_eq(self, other) -> Procedure:
+        """Not supported: equivalence is derived from the scheduling history, never declared."""
+        from .errors import SchedulingError
+
+        raise SchedulingError(f"unsafe_assert_eq({self.name()}, {getattr(other, 'name', lambda: other)()}): "
+                              "exo-core does not accept declared equivalences; derive one procedure from "
+                              "the other by scheduling (call_eqv follows the history)")
+
     def args(self):
         """The parameters, as argument cursors."""
         from .cursors import args_of
@@ -184,6 +218,19 @@ class Procedure:
         from .interp import interpret
 
         return interpret(self, **kwargs)
+
+
+def _at_call_site(fn, *args):
+    """``fn(*args)``, a SchedulingError prefixed with the user's ``file:line`` (as
+    primitives do)."""
+    from .errors import SchedulingError
+
+    try:
+        return fn(*args)
+    except SchedulingError as err:
+        from .scheduling.primitive import user_call_site
+
+        raise SchedulingError(f"{user_call_site()}: {err}") from None
 
 
 def _caller_scope(depth: int) -> dict:
