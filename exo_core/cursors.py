@@ -131,6 +131,10 @@ class ArgCursor(Cursor):
     def type(self) -> ExoType:
         return _exo_type(self._arg().type)
 
+    def parent(self):
+        """Arguments have no enclosing code: an invalid cursor (as in Exo)."""
+        return InvalidCursor()
+
 
 class StmtCursor(Cursor):
     """A statement. Navigation: ``parent``, ``next``, ``prev``, ``before``, ``after``, ``as_block``."""
@@ -345,6 +349,15 @@ class BlockCursor(Cursor):
     def anchor(self):
         return self.parent()
 
+    def as_block(self):
+        return self
+
+    def find(self, pattern: str, many: bool = False):
+        """Matches of ``pattern`` inside this block."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self._proc, pattern, many=many, kind="any", within=self)
+
     def before(self):
         return self[0].before()
 
@@ -417,6 +430,12 @@ class ExprCursor(Cursor):
 
     def _child(self, field, idx=None):
         return ExprCursor._make(self._proc, self._path + ((field, idx),))
+
+    def find(self, pattern: str, many: bool = False):
+        """Matches of ``pattern`` inside this expression."""
+        from .scheduling.args import find_cursors
+
+        return find_cursors(self._proc, pattern, many=many, kind="any", within=self._path)
 
 
 class ReadCursor(ExprCursor):

@@ -81,3 +81,25 @@ def test_blocks_and_gaps():
     gap = body[1].after()
     assert gap.anchor() == body[1] and gap.type() == GapType.After
     assert kernel.body()[1].before() != gap
+
+
+@proc
+def twice_y(n: size, x: f32[n], y: f32[n]):
+    for i in seq(0, n):
+        x[i] = y[i] * 2.0 + 1.0
+        y[i] = 3.0
+
+
+def test_find_inside_blocks_and_expressions():
+    body = twice_y.find_loop("i").body()
+    assert body.as_block() is body
+    assert isinstance(body.find("y[_] = _"), AssignCursor)
+    assert len(twice_y.body().find("y[_]", many=True)) == 1  # reads only (y[i] = 3.0 is a statement)
+    e = twice_y.find("y[_] * 2.0")
+    assert isinstance(e, BinaryOpCursor)
+    inner = e.find("y[_]")
+    assert isinstance(inner, ReadCursor) and inner.parent() == e
+    with pytest.raises(Exception, match="failed to find matches"):
+        e.find("x[_]")
+    # an argument has no enclosing code
+    assert not twice_y.args()[0].parent()
