@@ -49,6 +49,10 @@ class ExoCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if module.__name__ == "exo.libs.memories":
                 _add_plugin_memories(module)
             module.__dict__["_exo_lazy"] = {n: r[1:] for n, r in what.items() if r.startswith("@")}
+            if module.__name__ == "exo":
+                # Exo's ``import exo`` loads its whole compiler, code generator included;
+                # so does the shim's (the C backend is otherwise loaded on first use)
+                importlib.import_module("exo_core.backend")
         elif kind in ("alias", "pkg"):
             _copy_namespace(module, what)
             _add_extra_names(module)

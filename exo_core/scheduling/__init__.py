@@ -4,6 +4,8 @@ procedure computes is refused with a ``SchedulingError`` saying why."""
 
 from __future__ import annotations
 
+# every primitive that takes a pattern string needs the pattern engine: load it with them
+from .. import patterns as _patterns  # noqa: F401
 from . import backend_ops as _backend_ops_mod
 from . import buffers, exprs, loop_scopes, loops
 from . import configs as _configs_mod
