@@ -81,6 +81,7 @@ def main() -> int:
     print(f"wrote {path}")
     _load(Path(__file__).resolve().parent / "sgemm.py", "bench_sgemm").main([])  # SGEMM GFLOPS, bench-results/sgemm.json
     _load(Path(__file__).resolve().parent / "compile_vs_exo.py", "bench_compile_vs_exo").main([])  # vs Exo 1.0: bench-results/compile_vs_exo.json
+    _load(Path(__file__).resolve().parent / "kernels.py", "bench_blas_conv").main([])  # BLAS 1/2 and conv2d vs OpenBLAS: bench-results/kernels.json
     return 0
 
 
