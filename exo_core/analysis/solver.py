@@ -187,6 +187,12 @@ class Solver:
             finally:
                 s.pop()
 
+    def start(self) -> None:
+        """Create the z3 context now (it is otherwise created by the first query)."""
+        with self._lock:
+            if self._z3s is None:
+                self._start()
+
     def _start(self):
         self._ctx = z3.Context()
         self._z3s = z3.Solver(ctx=self._ctx)
