@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import json
-import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_common import ENV_DROP, load_module, run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results"
 BLAS_PY = ROOT / "examples" / "blas" / "blas.py"
 CONV_PY = ROOT / "examples" / "conv" / "conv2d.py"
-ENV_DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 LEVEL1 = [4_096, 4_099, 65_536, 65_539, 1_048_576, 1_000_003, 16_777_216]
 GEMV = [(64, 64), (256, 256), (255, 257), (1024, 1024), (1023, 1025), (2048, 2048), (4096, 4096),
@@ -49,19 +47,8 @@ I64, PTR = ctypes.c_int64, ctypes.c_void_p  # int_fast32_t is 64-bit on x86-64 L
 
 
 def main(argv=None) -> int:
-    """Run the benchmark in a child process with the OpenBLAS overrides removed."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    env = {k: v for k, v in os.environ.items() if k not in ENV_DROP}
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    return subprocess.call([sys.executable, str(Path(__file__).resolve()), "--child", *argv], env=env)
-
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Run the benchmark in a child process (one OpenBLAS thread, its overrides removed)."""
+    return run_child(__file__, list(sys.argv[1:] if argv is None else argv))
 
 
 # --------------------------------------------------------------------------- calling C
@@ -265,11 +252,11 @@ def run(quick: bool = False) -> dict:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     t0 = time.perf_counter()
-    bl = _load(BLAS_PY, "kernels_bench_blas")
+    bl = load_module(BLAS_PY, "kernels_bench_blas")
     procs = [getattr(bl, f"{pre}{k}_avx2") for pre in "sd" for k in ("axpy", "dot", "gemv")]
     t_blas = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv = _load(CONV_PY, "kernels_bench_conv")
+    cv = load_module(CONV_PY, "kernels_bench_conv")
     conv_proc = cv.conv2d_avx2
     t_conv = time.perf_counter() - t0
     for p in procs + [conv_proc]:

@@ -5,7 +5,6 @@ Speed goals live here, never in tests.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import platform
 import statistics
@@ -13,15 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import load_module
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench-results"
-
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _best(fn, reps=5):
@@ -42,8 +36,8 @@ def bench_frontend_and_backend() -> dict:
     corpus = ROOT / "tests" / "corpus" / "kernels.py"
     sys.path.insert(0, str(ROOT))
     for label, path in (("demo", demo), ("corpus", corpus)):
-        best, median = _best(lambda path=path, label=label: _load(path, f"bench_{label}"))
-        module = _load(path, f"bench_{label}")
+        best, median = _best(lambda path=path, label=label: load_module(path, f"bench_{label}"))
+        module = load_module(path, f"bench_{label}")
         procs = [v for v in vars(module).values() if type(v).__name__ == "Procedure" and not v.is_instr()]
         c_best, c_median = _best(lambda procs=procs, label=label: compile_procs_to_strings(procs, f"{label}.h"))
         results[label] = {
@@ -59,7 +53,7 @@ def bench_frontend_and_backend() -> dict:
 def bench_interpreter() -> dict:
     import numpy as np
 
-    module = _load(ROOT / "tests" / "corpus" / "kernels.py", "bench_kernels")
+    module = load_module(ROOT / "tests" / "corpus" / "kernels.py", "bench_kernels")
     n = 32
     rng = np.random.default_rng(0)
     A, B = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
@@ -79,9 +73,9 @@ def main() -> int:
     path.write_text(json.dumps(record, indent=2))
     print(json.dumps(record, indent=2))
     print(f"wrote {path}")
-    _load(Path(__file__).resolve().parent / "sgemm.py", "bench_sgemm").main([])  # SGEMM GFLOPS, bench-results/sgemm.json
-    _load(Path(__file__).resolve().parent / "compile_vs_exo.py", "bench_compile_vs_exo").main([])  # vs Exo 1.0: bench-results/compile_vs_exo.json
-    _load(Path(__file__).resolve().parent / "kernels.py", "bench_blas_conv").main([])  # BLAS 1/2 and conv2d vs OpenBLAS: bench-results/kernels.json
+    load_module(Path(__file__).resolve().parent / "sgemm.py", "bench_sgemm").main([])  # SGEMM GFLOPS, bench-results/sgemm.json
+    load_module(Path(__file__).resolve().parent / "compile_vs_exo.py", "bench_compile_vs_exo").main([])  # vs Exo 1.0: bench-results/compile_vs_exo.json
+    load_module(Path(__file__).resolve().parent / "kernels.py", "bench_blas_conv").main([])  # BLAS 1/2 and conv2d vs OpenBLAS: bench-results/kernels.json
     return 0
 
 
