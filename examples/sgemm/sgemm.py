@@ -2,10 +2,11 @@
 from the three-loop nest ``sgemm_naive`` with checked primitives only.
 
 The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile ``MR x NR``
-= 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC``):
+= 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC`` = 768 x 128 x 512 for AVX2):
 
 1. ``block_for_cache``: ``i``, ``j``, ``k`` divided by ``MC``, ``NC``, ``KC`` with guarded
-   tails; loop order ``ic, kc, jc`` (A panel per ``kc``, L2-sized B block per ``jc``);
+   tails; loop order ``ic, kc, jc`` (A panel per ``kc``, L2-sized B block per ``jc``; each
+   kernel's ``MR x KC`` sliver of A stays in L1 while the column tiles of the block pass);
 2. ``tile_for_registers``: each block divided into ``MR x NR`` tiles, ``k`` inside the tile;
 3. ``shape_edges``: in the tail blocks, the column tail (one full register and a masked
    one) and the row tail (groups of 4, 2, 1 rows);
@@ -21,7 +22,8 @@ accum=True)`` (the kernels accumulate the tile from zero and add it to ``C``) re
 floating-point sum, as Exo's does. ``exocc examples/sgemm/sgemm.py`` compiles
 ``sgemm_naive``, ``sgemm_avx2`` and ``sgemm_avx512`` (build the C with ``-mavx2 -mfma``, plus
 ``-mavx512f -mavx512vl -mavx512bw -mavx512dq`` for ``sgemm_avx512``); the two scheduled
-procs are built on first use (about 20 s each).
+procs are built on first use (about 4 s each on the development machine with the default
+checks, several times that under ``EXO_CHECK=paranoid``).
 """
 
 from __future__ import annotations
@@ -108,9 +110,9 @@ class Isa:
     mfma: object
     mr: int = 6  # rows of the register tile
     nvec: int = 2  # registers per row of the tile (NR = nvec * vw)
-    kc: int = 256  # K block: the A sliver MR x KC stays in L1
+    kc: int = 256  # K block: the kernel's A sliver MR x KC stays in L1
     nt: int = 16  # column tiles per B block: KC x NT*NR floats stay in L2
-    mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block)
+    mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block, in L3)
     kunroll: int = 2  # k iterations per loop trip in the main kernel
     zero: object = None  # with `addback`: the C tile is accumulated from zero and added to C at
     addback: object = None  # the end, so its loads (prefetched at the start) are off the critical path
@@ -135,9 +137,15 @@ class Isa:
         return [self.mload, self.mstore, self.mbcast, self.mfma]
 
 
+# 6 x 16 tiles; KC x NC x MC = 512 x 128 x 768: the kernel's A sliver (6 x 512, 12 KB) stays
+# in L1 across the 8 column tiles of a B block (512 x 128, 256 KB, in L2), the 768-row A panel
+# (1.5 MB) in L3. Measured on the development host (Zen 3) against KC x NC = 256 x 256: 1 to
+# 3 % faster for n = 512 .. 2048 (half as many kernel calls, so half the loads and stores of
+# C tiles), 1 % slower at 256 and 768 (K % 512 = 256 runs as the K tail). The BLIS order (B
+# panel in L3, A block in L2, B tile in L1) was no faster there: see docs/tutorial.md.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps, mm256_prefix_broadcast_ss, mm256_prefix_fmadd_ps,
-               zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps)
+               kc=512, nt=8, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
