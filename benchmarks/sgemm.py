@@ -177,13 +177,15 @@ def run(quick: bool = False) -> dict:
                  "numpy_normalized_ratio": round(by_n[n]["vs_numpy"] / by_n[_nearest_tile(n)]["vs_numpy"], 3)}
                 for n in odd]
     goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
+    isa = sg.AVX2_ISA
     return {
         "machine": {"processor": platform.processor() or platform.machine(), "system": platform.platform(),
                     "cpu_model": _cpu_model(), "python": platform.python_version(), "numpy": np.__version__},
         "single_core_fma_peak_gflops": peak,
         "numpy_blas": blas,
         "openblas_env_removed": list(ENV_DROP),
-        "kernel": {"ours": "sgemm_avx2 (6x16 AVX2/FMA micro-kernel; 768x256 A panel and 256x256 B block packed)",
+        "kernel": {"ours": f"sgemm_avx2 ({isa.mr}x{isa.nr} AVX2/FMA micro-kernel; {isa.mc}x{isa.kc} A panel and "
+                           f"{isa.kc}x{isa.nc} B block packed)",
                    "naive": "sgemm_naive, built-in C target with -O3"},
         "compile": compile_info,
         "sizes": rows,
