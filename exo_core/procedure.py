@@ -159,8 +159,10 @@ class Procedure:
     def unsafe_assert_eq(self, other) -> Procedure:
         """Not supported: equivalence is derived from the scheduling history, never declared."""
         from .errors import SchedulingError
+        from .scheduling.primitive import user_call_site
 
-        raise SchedulingError(f"unsafe_assert_eq({self.name()}, {getattr(other, 'name', lambda: other)()}): "
+        raise SchedulingError(f"{user_call_site()}: unsafe_assert_eq({self.name()}, "
+                              f"{getattr(other, 'name', lambda: other)()}): "
                               "exo-core does not accept declared equivalences; derive one procedure from "
                               "the other by scheduling (call_eqv follows the history)")
 

@@ -17,6 +17,7 @@ from math import gcd
 from ..ir.nodes import BinOp, Const, Read, ReadConfig, StrideExpr, USub
 from ..ir.sym import Sym
 from ..ir.types import ControlType
+from ..ir.visit import MISSING, NodeMemo
 
 
 class NonAffine(Exception):
@@ -461,29 +462,23 @@ class _PureEnv(Env):
 
 
 _PURE_ENV = _PureEnv()
-# id(expr) -> (expr, its form | the NonAffine message | None when impure). Nodes are
-# immutable and shared between the versions of a proc, so most conversions repeat; the
-# entry holds the node, so its id cannot be reused while the entry lives.
-_FORMS: dict = {}
-_MAX_FORMS = 1 << 18
+# expr -> its form | the NonAffine message | None when impure: most conversions repeat
+_FORMS = NodeMemo(1 << 18)
 
 
 def to_affine(e, env: Env = EMPTY_ENV) -> Affine:
     """The normal form of an integer control expression; raises ``NonAffine`` otherwise."""
     if env.syms:
         return _to_affine(e, env)
-    hit = _FORMS.get(id(e))
-    if hit is None or hit[0] is not e:
+    form = _FORMS.get(e)
+    if form is MISSING:
         try:
             form = _to_affine(e, _PURE_ENV)
         except NonAffine as err:
             form = str(err)
         except _Impure:
             form = None
-        if len(_FORMS) >= _MAX_FORMS:
-            _FORMS.clear()
-        hit = _FORMS[id(e)] = (e, form)
-    form = hit[1]
+        _FORMS.put(e, form)
     if form is None:
         return _to_affine(e, env)
     if type(form) is str:

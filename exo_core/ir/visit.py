@@ -67,6 +67,31 @@ def walk_proc(proc: ProcDef) -> Iterator[Node]:
     yield from walk(proc.body)
 
 
+MISSING = object()
+
+
+class NodeMemo:
+    """A bounded cache keyed by node identity. Nodes are immutable and a rewrite shares
+    every untouched subtree, so a result computed for one version of a proc serves the
+    next. An entry holds its node, so the node's id cannot be reused while it lives."""
+
+    __slots__ = ("_entries", "limit")
+
+    def __init__(self, limit: int = 1 << 16):
+        self._entries: dict = {}
+        self.limit = limit
+
+    def get(self, node, default=MISSING):
+        hit = self._entries.get(id(node))
+        return hit[1] if hit is not None and hit[0] is node else default
+
+    def put(self, node, value):
+        if len(self._entries) >= self.limit:
+            self._entries.clear()
+        self._entries[id(node)] = (node, value)
+        return value
+
+
 class StmtSummary:
     """A summary of statement subtrees, memoised per statement object.
 
@@ -75,26 +100,21 @@ class StmtSummary:
     answered for the changed statements only. ``own(stmt)`` gives the items of the
     statement itself (of a loop or branch: of its header only); the summary of a
     statement is its own items followed by those of its sub-statements, each item once.
-    The cache holds the statement, so its id cannot be reused while the entry lives."""
+    """
 
     def __init__(self, own: Callable, limit: int = 1 << 16):
         self.own = own
-        self.limit = limit
-        self._memo: dict = {}
+        self._memo = NodeMemo(limit)
 
     def __call__(self, s) -> tuple:
-        hit = self._memo.get(id(s))
-        if hit is not None and hit[0] is s:
-            return hit[1]
+        value = self._memo.get(s)
+        if value is not MISSING:
+            return value
         items = list(self.own(s))
         for name in ("body", "orelse"):
             for c in getattr(s, name, ()):
                 items.extend(self(c))
-        value = tuple(dict.fromkeys(items))
-        if len(self._memo) >= self.limit:
-            self._memo.clear()
-        self._memo[id(s)] = (s, value)
-        return value
+        return self._memo.put(s, tuple(dict.fromkeys(items)))
 
     def block(self, stmts) -> tuple:
         items: list = []

@@ -61,7 +61,7 @@ from ..ir import (
     WriteConfig,
 )
 from ..ir.types import R
-from ..ir.visit import StmtSummary, header_nodes
+from ..ir.visit import MISSING, NodeMemo, StmtSummary, header_nodes
 from .simplify_forms import (
     concrete_prec,
     control_types,
@@ -256,17 +256,15 @@ class _Simplifier(Walker):
             # way under the same facts: reuse the result from an earlier version
             if _CONFIG_USE(s):
                 return self.loop(s, facts) if t is For else self.branch(s, facts)
-            hit = _DONE.get(id(s))
-            if hit is not None and hit[0] is s and hit[1] == facts:
-                return list(hit[2]), facts, hit[3]
+            hit = _DONE.get(s)
+            if hit is not MISSING and hit[0] == facts:
+                return list(hit[1]), facts, hit[2]
             new, after, m = self.loop(s, facts) if t is For else self.branch(s, facts)
-            if len(_DONE) >= 1 << 15:
-                _DONE.clear()
-            _DONE[id(s)] = (s, facts, tuple(new), m)
+            _DONE.put(s, (facts, tuple(new), m))
             if len(new) == 1 and new[0] is not s:
                 # the result is in normal form: simplifying it again under these facts
                 # changes nothing
-                _DONE[id(new[0])] = (new[0], facts, (new[0],), _identity_map(new[0]))
+                _DONE.put(new[0], (facts, (new[0],), _identity_map(new[0])))
             return new, after, m
         new = self.leaf(s, facts)
         facts = Walker.stmt(self, new, facts)
@@ -386,7 +384,7 @@ def _own_config_use(s):
 
 
 _CONFIG_USE = StmtSummary(_own_config_use)
-_DONE: dict = {}  # id(stmt) -> (stmt, facts, simplified statements, path map)
+_DONE = NodeMemo(1 << 15)  # stmt -> (facts, simplified statements, path map)
 
 
 def _same(new: list, old: tuple) -> bool:

@@ -11,6 +11,7 @@ from ..analysis.aliasing import check_aliasing
 from ..errors import InvalidCursorError, SchedulingError, TypeCheckError
 from ..ir import Call, For, If, ProcDef
 from ..ir.paths import splice, stmts_at
+from ..ir.visit import MISSING, NodeMemo
 from . import forward as fw
 from .describe import where
 from .unify import Mismatch, Unifier
@@ -104,15 +105,15 @@ def _scan(p, parent, field, sub, n, head, mem_aware, once, fwds):
         k += 1
 
 
-_SHAPES: dict = {}
+_SHAPES = NodeMemo()
 
 
 def _shape(s):
     """The statement structure unification requires to be equal: kinds, loop modes and
     statement counts (expressions may differ: holes stand for them)."""
-    hit = _SHAPES.get(id(s))
-    if hit is not None and hit[0] is s:
-        return hit[1]
+    shape = _SHAPES.get(s)
+    if shape is not MISSING:
+        return shape
     t = type(s)
     if t is For:
         shape = ("for", s.loop_mode, _shapes(s.body))
@@ -120,9 +121,7 @@ def _shape(s):
         shape = ("if", _shapes(s.body), _shapes(s.orelse))
     else:
         shape = t
-    if len(_SHAPES) > 1 << 16:
-        _SHAPES.clear()
-    _SHAPES[id(s)] = (s, shape)
+    _SHAPES.put(s, shape)
     return shape
 
 

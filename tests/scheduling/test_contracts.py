@@ -96,5 +96,6 @@ def test_add_assertion_refusals():
 
 
 def test_unsafe_assert_eq_is_refused():
-    with pytest.raises(SchedulingError, match="does not accept declared equivalences"):
+    with pytest.raises(SchedulingError, match=r"test_contracts.py:\d+: unsafe_assert_eq\(scale, caller_one\): exo-core does not "
+                                              r"accept declared equivalences"):
         scale.unsafe_assert_eq(caller_one)
