@@ -11,7 +11,8 @@ The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile 
 3. ``shape_edges``: in the tail blocks, the column tail (one full register and a masked
    one) and the row tail (groups of 4, 2, 1 rows);
 4. ``pack_panels``: the A panel and the B block copied into ``DRAM_STATIC`` buffers laid out
-   tile by tile (``stage_mem``, ``divide_dim``, ``rearrange_dim``, vector copies);
+   tile by tile, A k-major (``stage_mem``, ``divide_dim``, ``rearrange_dim``, vector copies
+   and 6 x 8 transposes);
 5. ``use_kernels``: every tile nest replaced by a call of a reference micro-kernel
    (``replace_all``), then ``call_eqv`` to the register-blocked vector version scheduled
    from it (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A``
@@ -34,6 +35,7 @@ from exo_x86 import AVX2, AVX512
 from exo_x86.platform import (
     avx2_fmadd_memu_ps,
     avx2_set0_ps,
+    avx2_transpose_6x8_ps,
     mm256_broadcast_ss,
     mm256_fmadd_ps,
     mm256_loadu_ps,
@@ -114,6 +116,7 @@ class Isa:
     nt: int = 16  # column tiles per B block: KC x NT*NR floats stay in L2
     mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block, in L3)
     kunroll: int = 2  # k iterations per loop trip in the main kernel
+    pack_a: object = None  # the instr packing an MR x 8 block of A k-major (None: scalar copies)
     zero: object = None  # with `addback`: the C tile is accumulated from zero and added to C at
     addback: object = None  # the end, so its loads (prefetched at the start) are off the critical path
 
@@ -145,14 +148,14 @@ class Isa:
 # panel in L3, A block in L2, B tile in L1) was no faster there: see docs/tutorial.md.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps, mm256_prefix_broadcast_ss, mm256_prefix_fmadd_ps,
-               kc=512, nt=8, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps)
+               kc=512, nt=8, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
 # AVX-512. The plugin has no 512-bit add-to-memory instr, so the C tile is loaded up front.
 AVX512_ISA = Isa("avx512", AVX512, 16, mm512_loadu_ps, mm512_storeu_ps, mm512_set1_ps, mm512_fmadd_ps,
                  mm512_maskz_loadu_ps, mm512_mask_storeu_ps, mm512_mask_set1_ps, mm512_mask_fmadd_ps,
-                 nt=16)
+                 nt=16, pack_a=avx2_transpose_6x8_ps)
 
 
 # --------------------------------------------------------------------------- micro-kernels
@@ -161,18 +164,19 @@ _REFS: dict = {}
 
 
 def kernel_ref(mr: int, nr: int):
-    """The meaning of an ``mr x nr`` tile update over ``K``: what a kernel call must compute."""
+    """The meaning of an ``mr x nr`` tile update over ``K``: what a kernel call must compute.
+    ``A`` is the packed sliver, k-major (``A[k, i]``): the kernel reads it as one stream."""
     key = (mr, nr)
     if key not in _REFS:
         @proc
-        def sgemm_tile(K: size, A: [f32][mr, K] @ DRAM, B: [f32][K, nr] @ DRAM, C: [f32][mr, nr] @ DRAM):
+        def sgemm_tile(K: size, A: [f32][K, mr] @ DRAM, B: [f32][K, nr] @ DRAM, C: [f32][mr, nr] @ DRAM):
             assert stride(A, 1) == 1
             assert stride(B, 1) == 1
             assert stride(C, 1) == 1
             for k in seq(0, K):
                 for i in seq(0, mr):
                     for j in seq(0, nr):
-                        C[i, j] += A[i, k] * B[k, j]
+                        C[i, j] += A[k, i] * B[k, j]
 
         _REFS[key] = rename(sgemm_tile, f"sgemm_tile_{mr}x{nr}")
     return _REFS[key]
@@ -183,7 +187,7 @@ def kernel_ref_masked(mr: int, vw: int):
     key = (mr, "w", vw)
     if key not in _REFS:
         @proc
-        def sgemm_tile_w(w: size, K: size, A: [f32][mr, K] @ DRAM, B: [f32][K, w] @ DRAM,
+        def sgemm_tile_w(w: size, K: size, A: [f32][K, mr] @ DRAM, B: [f32][K, w] @ DRAM,
                          C: [f32][mr, w] @ DRAM):
             assert w <= vw
             assert stride(A, 1) == 1
@@ -192,7 +196,7 @@ def kernel_ref_masked(mr: int, vw: int):
             for k in seq(0, K):
                 for i in seq(0, mr):
                     for j in seq(0, w):
-                        C[i, j] += A[i, k] * B[k, j]
+                        C[i, j] += A[k, i] * B[k, j]
 
         _REFS[key] = rename(sgemm_tile_w, f"sgemm_tile_{mr}xw{vw}")
     return _REFS[key]
@@ -209,7 +213,7 @@ def _lift_to_top(p, name):
 def schedule_kernel(ref, isa: Isa, mr: int, nr: int, kunroll: int = 1):
     """The register-blocked vector version of ``kernel_ref(mr, nvec * vw)``: the ``C`` tile
     lives in ``mr x nvec`` registers for the whole ``k`` loop; each ``k`` step loads one row
-    of ``B`` (``nvec`` registers), broadcasts each ``A[i, k]`` and issues ``mr x nvec`` FMAs."""
+    of ``B`` (``nvec`` registers), broadcasts each ``A[k, i]`` and issues ``mr x nvec`` FMAs."""
     vw, mem = isa.vw, isa.mem
     p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
     accum = isa.addback is not None
@@ -226,9 +230,9 @@ def schedule_kernel(ref, isa: Isa, mr: int, nr: int, kunroll: int = 1):
                  p.find_loop("j")]:
         p = divide_loop(p, loop, vw, ["jo", "ji"], perfect=True)
     p = simplify(p)
-    # A[i, k] broadcast once per row: stage it with `ji` outside `jo`, so each lane is its own
+    # A[k, i] broadcast once per row: stage it with `ji` outside `jo`, so each lane is its own
     p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
-    p = stage_mem(p, p.find("C_reg[_] += _").parent(), "A[i, k]", "a_vec")
+    p = stage_mem(p, p.find("C_reg[_] += _").parent(), "A[k, i]", "a_vec")
     p = expand_dim(p, "a_vec", vw, "ji")
     p = _lift_to_top(p, "a_vec")
     p = fission(p, p.find("a_vec[_] = _").after())
@@ -432,6 +436,14 @@ def _vector_copy(p, assign, isa: Isa, name: str):
     return replace(p, p.forward(store), isa.store)
 
 
+def _transpose_copy(p, assign, isa: Isa, name: str):
+    """The k-major copy ``for k: for il in seq(0, MR): Ap[.., k, il] = A[.. + il, .. + k]`` in
+    ``MR x 8`` blocks, each transposed by ``isa.pack_a`` (a cut scalar tail of ``k``)."""
+    k_loop = assign.parent().parent()
+    p = _divide(p, k_loop, 8, [f"{name}o", f"{name}i"])
+    return replace(p, p.forward(k_loop).body()[0], isa.pack_a)
+
+
 def _range(block, loop_name, size_name, step):
     """The index range of the block (loop ``loop_name``) or of the guarded tail around it."""
     return f"{step} * {loop_name}:{step} * {loop_name} + {step}" if block else f"{step} * ({size_name} / {step}):{size_name}"
@@ -441,12 +453,15 @@ def pack_panels(p, isa: Isa):
     """Copy the operands of the blocks into static buffers laid out for the kernels:
 
     * per ``kc`` block (and K tail) of a row block, its ``MC x KC`` panel of ``A`` into
-      ``Ap[MT, MR, KC]``: each kernel's ``MR x KC`` sliver is contiguous;
+      ``Ap[MT, KC, MR]``: each kernel's ``MR x KC`` sliver is contiguous and k-major (one
+      stream for the kernel; six rows 2 KB apart are six, which the hardware prefetchers
+      follow less well when the panel comes from L3), copied ``MR x 8`` at a time by the
+      ``isa.pack_a`` transpose;
     * per ``jc`` block (and column-block tail), its ``KC x NC`` block of ``B`` into
       ``Bp[NT, KC, NR]``: each kernel's ``KC x NR`` tile is contiguous.
 
     Tail blocks use the same extents (``resize_dim``: their accesses are proven within them);
-    the copies move whole registers."""
+    the copies of ``B`` move whole registers."""
     mr, nr, kc, mt, nt = isa.mr, isa.nr, isa.kc, isa.mt, isa.nt
     a_blocks = [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]
     a_blocks += p.find("if K % _ > 0: _", many=True)
@@ -470,7 +485,9 @@ def pack_panels(p, isa: Isa):
         p = _fix_extents(p, name, extents)
         if name.startswith("Ap"):
             p = divide_dim(p, name, 0, mr)
+            p = rearrange_dim(p, name, [0, 2, 1])  # [MT, KC, MR]: a sliver is k-major
             p = _divide(p, p.find(f"{name}[_] = _").parent().parent(), mr, ["ip", "il"])
+            p = reorder_loops(p, p.find(f"{name}[_] = _").parent().parent())  # il k -> k il
         else:
             p = divide_dim(p, name, 1, nr)
             p = rearrange_dim(p, name, [1, 0, 2])
@@ -478,7 +495,10 @@ def pack_panels(p, isa: Isa):
         p = set_memory(p, name, DRAM_STATIC)
     p = simplify(p)
     for name, _ in staged:
-        p = _vector_copy(p, p.find(f"{name}[_] = _"), isa, name.lower().replace("p", "_"))
+        if name.startswith("Bp"):
+            p = _vector_copy(p, p.find(f"{name}[_] = _"), isa, name.lower().replace("p", "_"))
+        elif isa.pack_a is not None:
+            p = _transpose_copy(p, p.find(f"{name}[_] = _"), isa, name.lower())
     return p
 
 

@@ -53,7 +53,10 @@ def replace_block(p: ProcDef, parent: tuple, field: str, lo: int, hi: int, sub: 
             from ..ir.printer import proc_to_str, stmt_to_str
 
             code = "\n".join(stmt_to_str(s, 1) for s in stmts_at(p, parent, field)[lo:lo + len(sub.body)])
-            msg += f"\n{sub.name}:\n{proc_to_str(sub)}\nthe code:\n{code}"
+            text = proc_to_str(sub)
+            if sub.instr is not None:  # its meaning, not its C (which can run to many lines)
+                text = text.split("\n", 1)[1]
+            msg += f"\n{sub.name}:\n{text}\nthe code:\n{code}"
         raise SchedulingError(msg) from None
 
 

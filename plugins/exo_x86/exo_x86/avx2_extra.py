@@ -10,7 +10,8 @@ Where Exo's template differed from its body, the template here follows the body:
   ``_mm256_adds_epu16`` for a body that wraps).
 
 Most instrs are members of the families of ``_families.py``; ``avx2_fmadd_memu_ps``,
-``avx2_ui16_divide_by_3`` and the ``convert_f32_to_f64`` family are defined here.
+``avx2_ui16_divide_by_3``, ``avx2_transpose_6x8_ps`` and the ``convert_f32_to_f64``
+family are defined here.
 """
 
 from __future__ import annotations
@@ -108,6 +109,58 @@ def avx2_ui16_divide_by_3(out: [ui16][16] @ AVX2, x: [ui16][16] @ AVX2):
         out[i] = x[i] / 3.0
 
 
+# --------------------------------------------------------------------------- packing
+
+# The 6 x 8 transpose of avx2_transpose_6x8_ps: six rows loaded, interleaved pairwise
+# (unpack), then in fours (shuffle); each output row is 4 floats from s0..s3 and 2 from t4/t5.
+_TRANSPOSE_6X8 = INCLUDE + """\
+#include <stdint.h>
+#ifndef EXO_X86_TRANSPOSE_6X8
+#define EXO_X86_TRANSPOSE_6X8
+// d[k * ds + i] = s[i * ss + k] for i < 6, k < 8.
+static inline void exo_x86_transpose_6x8_ps(float *d, int_fast32_t ds, const float *s, int_fast32_t ss) {
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ss), r2 = _mm256_loadu_ps(s + 2 * ss);
+    __m256 r3 = _mm256_loadu_ps(s + 3 * ss), r4 = _mm256_loadu_ps(s + 4 * ss), r5 = _mm256_loadu_ps(s + 5 * ss);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m128 p4l = _mm256_castps256_ps128(t4), p4h = _mm256_extractf128_ps(t4, 1);
+    __m128 p5l = _mm256_castps256_ps128(t5), p5h = _mm256_extractf128_ps(t5, 1);
+    _mm_storeu_ps(d, _mm256_castps256_ps128(s0));
+    _mm_storel_pi((__m64 *) (d + 4), p4l);
+    _mm_storeu_ps(d + ds, _mm256_castps256_ps128(s1));
+    _mm_storeh_pi((__m64 *) (d + ds + 4), p4l);
+    _mm_storeu_ps(d + 2 * ds, _mm256_castps256_ps128(s2));
+    _mm_storel_pi((__m64 *) (d + 2 * ds + 4), p5l);
+    _mm_storeu_ps(d + 3 * ds, _mm256_castps256_ps128(s3));
+    _mm_storeh_pi((__m64 *) (d + 3 * ds + 4), p5l);
+    _mm_storeu_ps(d + 4 * ds, _mm256_extractf128_ps(s0, 1));
+    _mm_storel_pi((__m64 *) (d + 4 * ds + 4), p4h);
+    _mm_storeu_ps(d + 5 * ds, _mm256_extractf128_ps(s1, 1));
+    _mm_storeh_pi((__m64 *) (d + 5 * ds + 4), p4h);
+    _mm_storeu_ps(d + 6 * ds, _mm256_extractf128_ps(s2, 1));
+    _mm_storel_pi((__m64 *) (d + 6 * ds + 4), p5h);
+    _mm_storeu_ps(d + 7 * ds, _mm256_extractf128_ps(s3, 1));
+    _mm_storeh_pi((__m64 *) (d + 7 * ds + 4), p5h);
+}
+#endif
+"""
+
+
+# Packs a 6 x 8 block of a row-major matrix k-major, as 6-row micro-kernels read A (one
+# contiguous stream, where six row streams defeat the hardware prefetchers).
+@instr("exo_x86_transpose_6x8_ps(&{dst_data}, {dst}.strides[0], &{src_data}, {src}.strides[0]);",
+       _TRANSPOSE_6X8)
+def avx2_transpose_6x8_ps(dst: [f32][8, 6] @ DRAM, src: [f32][6, 8] @ DRAM):
+    assert stride(dst, 1) == 1
+    assert stride(src, 1) == 1
+    for k in seq(0, 8):
+        for i in seq(0, 6):
+            dst[k, i] = src[i, k]
+
+
 INSTRS = [
     avx2_set0_ps, avx2_fmadd_memu_ps, avx2_select_ps, avx2_select_pd, avx2_assoc_reduce_add_ps,
     avx2_assoc_reduce_add_pd, avx2_sign_ps, avx2_sign_pd, avx2_reduce_add_wide_ps, avx2_reduce_add_wide_pd,
@@ -115,7 +168,7 @@ INSTRS = [
     mm256_loadu_si256, mm256_storeu_si256, mm256_loadu_si256_i8, mm256_storeu_si256_i8, mm256_loadu_si256_ui8,
     mm256_storeu_si256_ui8, mm256_loadu_si256_i32, mm256_storeu_si256_i32, mm256_setzero_si256_i32,
     mm256_add_epi16, mm256_add_epi8, mm256_add_epi32, mm256_sub_epi32, mm256_mullo_epi32,
-    avx2_ui16_divide_by_3,
+    avx2_ui16_divide_by_3, avx2_transpose_6x8_ps,
 ]
 
 __all__ = [p.name() for p in INSTRS] + ["INSTRS"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exo_core import proc
+from exo_core import jit, proc
 from x86_testutil import check, needs_avx2, rand, strided
 
 from exo_x86 import *
@@ -188,9 +188,35 @@ def t_i32(a: [i32][2, 8], y: [i32][4, 8]):
     for k in seq(0, 4):
         mm256_storeu_si256_i32(y[k, :], o[k, :])
 
+# --------------------------------------------------------------------------- packing
+
+
+@proc
+def t_transpose_6x8(a: [f32][6, 8], y: [f32][8, 6]):
+    assert stride(a, 1) == 1
+    assert stride(y, 1) == 1
+    avx2_transpose_6x8_ps(y, a)
+
+
+@proc
+def pack_k_major(n: size, a: f32[6, n], y: f32[n, 6]):
+    assert n % 8 == 0
+    for ko in seq(0, n / 8):
+        for ki in seq(0, 8):
+            for i in seq(0, 6):
+                y[8 * ko + ki, i] = a[i, 8 * ko + ki]
+
+
+@proc
+def copy_same_layout(a: f32[8, 6], y: f32[8, 6]):
+    for k in seq(0, 8):
+        for i in seq(0, 6):
+            y[k, i] = a[k, i]
+
+
 
 PROCS = [t_set0_memu, t_select_ps, t_select_pd, t_reduce_ps, t_reduce_pd, t_reduce_local, t_convert, t_ui16,
-         t_divide_by_3_all, t_i8, t_ui8, t_i32]
+         t_divide_by_3_all, t_i8, t_ui8, t_i32, t_transpose_6x8]
 
 # --------------------------------------------------------------------------- tests
 
@@ -289,3 +315,35 @@ def test_i32_add_sub_mullo_wrap(seed):
     a = rand(rng, (2, 8), np.int32)
     a[:, 0] = 2**31 - 1
     check(t_i32, "x86", a=strided(a), y=strided(np.ones((4, 8), np.int32)))
+
+
+# --------------------------------------------------------------------------- packing
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_transpose_6x8(seed):
+    """Both operands strided (rows padded on both sides): every element lands in place and
+    nothing around the 8 x 6 destination is written."""
+    rng = np.random.default_rng(seed)
+    a = rand(rng, (6, 8), np.float32)
+    out = check(t_transpose_6x8, "x86", a=strided(a, pad=3), y=strided(np.zeros((8, 6), np.float32), pad=5))
+    np.testing.assert_array_equal(out["y"], a.T)
+
+
+def test_transpose_6x8_replaces_a_packing_loop():
+    import exo_core.scheduling as S
+
+    p = S.replace(pack_k_major, pack_k_major.find_loop("ki"), avx2_transpose_6x8_ps)
+    assert "avx2_transpose_6x8_ps(y[8 * ko:8 * ko + 8, 0:6], a[0:6, 8 * ko:8 * ko + 8])" in str(p)
+    rng = np.random.default_rng(0)
+    a = rand(rng, (6, 24), np.float32)
+    y = np.zeros((24, 6), np.float32)
+    jit(p)(24, a, y)
+    np.testing.assert_array_equal(y, a.T)
+
+
+def test_transpose_6x8_refuses_a_plain_copy():
+    import exo_core.scheduling as S
+    from exo_core import SchedulingError
+
+    with pytest.raises(SchedulingError, match="avx2_transpose_6x8_ps"):
+        S.replace(copy_same_layout, copy_same_layout.find_loop("k"), avx2_transpose_6x8_ps)

@@ -187,7 +187,8 @@ def test_instr_preconditions(p):
             continue
         if len(t.hi) == 1 and getattr(t.hi[0], "val", None) == 1:
             continue
-        assert f"assert stride({a.name.name}, 0) == 1" in text, (a.name.name, text)
+        inner = len(t.hi) - 1
+        assert f"assert stride({a.name.name}, {inner}) == 1" in text, (a.name.name, text)
     for a in ir.args:
         if str(a.type) == "index" and a.name.name != "locality_hint":
             assert f"assert 0 <= {a.name.name}" in text and f"assert {a.name.name} <= " in text, text
