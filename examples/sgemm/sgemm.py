@@ -80,6 +80,7 @@ from exo_core.stdlib.scheduling import (
     set_memory,
     simplify,
     stage_mem,
+    unguard,
     unroll_loop,
     unroll_loops,
 )
@@ -248,7 +249,10 @@ def schedule_kernel(ref, isa: Isa, mr: int, nr: int, kunroll: int = 1):
 
 def schedule_kernel_masked(ref, isa: Isa, mr: int):
     """The vector version of ``kernel_ref_masked``: as ``schedule_kernel`` with one register
-    per row, every access limited to the first ``w`` lanes (masked instrs)."""
+    per row. The loads and stores of ``C`` and the loads of ``B`` touch only the first ``w``
+    lanes (masked instrs); the broadcasts and FMAs run on all lanes (``unguard``: the lanes
+    past ``w`` of ``a_vec`` and ``C_reg`` are computed and never used), so the accumulator
+    chains carry no blend."""
     vw, mem = isa.vw, isa.mem
     p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
     p = stage_mem(p, p.find_loop("k"), f"C[0:{mr}, 0:w]", "C_reg")
@@ -263,9 +267,11 @@ def schedule_kernel_masked(ref, isa: Isa, mr: int):
     p = expand_dim(p, "a_vec", vw, "ji")
     p = _lift_to_top(p, "a_vec")
     p = fission(p, p.find("a_vec[_] = _").after(), n_lifts=2)
+    p = unguard(p, p.find("a_vec[_] = _").parent())
+    p = unguard(p, p.find("C_reg[_] += _").parent())
     for buf in ("C_reg", "b_vec", "a_vec"):
         p = set_memory(p, buf, mem)
-    p = replace_all(p, isa.masked_instrs())
+    p = replace_all(p, [isa.mload, isa.mstore, isa.bcast, isa.fma])
     return simplify(unroll_loops(p))
 
 

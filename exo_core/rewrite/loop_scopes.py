@@ -30,7 +30,7 @@ from ..ir import (
     WindowExpr,
     WindowStmt,
 )
-from ..ir.paths import node_at, splice
+from ..ir.paths import node_at, splice, stmts_at
 from ..ir.subst import alpha_rename, free_syms, substitute
 from ..ir.visit import walk
 from . import forward as fw
@@ -503,6 +503,31 @@ def specialize(p: ProcDef, block: tuple, conds: tuple):
     new = splice(p, parent, field, lo, hi, (new_if,))
     return new, fw.after_splice(parent, field, lo, hi, 1, _moves(table))
 
+
+
+def unguard(p: ProcDef, path: tuple):
+    """``if c: S`` -> ``S``: the block also runs where ``c`` is false. Checked
+    (``check_unguard``): those extra runs write only locations of buffers the procedure
+    allocates that no other run of anything reads or writes, call nothing, and (on the
+    rewritten procedure) stay in bounds. For lanes of a register that are computed and then
+    dropped: a masked operation becomes a full-width one."""
+    s = _stmt(p, path, "if_cursor")
+    if not isinstance(s, If):
+        raise SchedulingError(f"expected an if statement, got {where(s)}")
+    sched = _sched()
+    try:
+        sched.check_unguard(p, path)
+    except sched.CheckFailed as err:
+        raise SchedulingError(f"cannot remove the guard of {where(s)}: {err.reason}") from None
+    table = {path + _b(k): path[:-1] + ((path[-1][0], path[-1][1] + k),) for k in range(len(s.body))}
+    new, fwd = _replace_stmt(p, path, s.body, table)
+    field, k = path[-1]
+    try:
+        sched.check_bounds(new, region=stmts_at(new, path[:-1], field)[k:k + len(s.body)])
+    except sched.CheckFailed as err:
+        raise SchedulingError(f"cannot remove the guard of {where(s)}: where the condition is false, "
+                              f"{err.reason}") from None
+    return new, fwd
 
 def _expr_text(e) -> str:
     from ..ir.printer import expr_to_str

@@ -1,6 +1,6 @@
 """Public loop and scope primitives (thin wrappers over exo_core.rewrite.loop_scopes):
 ``reorder_loops``, ``lift_scope``, ``fission``, ``autofission``, ``fuse``, ``specialize``,
-``parallelize_loop``. Names, parameters and defaults are Exo's."""
+``parallelize_loop``. Names, parameters and defaults are Exo's; ``unguard`` is ours."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ..rewrite import loop_scopes as R
 from . import args as A
 from .primitive import _PACKAGE_DIR, primitive
 
-__all__ = ["reorder_loops", "lift_scope", "fission", "autofission", "fuse", "specialize", "parallelize_loop"]
+__all__ = ["reorder_loops", "lift_scope", "fission", "autofission", "fuse", "specialize", "parallelize_loop",
+           "unguard"]
 
 
 def _bool_arg(value, what: str) -> bool:
@@ -97,3 +98,14 @@ def specialize(proc, block, conds):
 def parallelize_loop(proc, loop_cursor):
     """Make a loop ``par`` (an OpenMP parallel loop); refused unless iterations are independent."""
     return R.parallelize_loop(proc._ir, A.loop_arg(proc, loop_cursor, "loop_cursor"))
+
+
+@primitive
+def unguard(proc, if_cursor):
+    """``if c: S`` -> ``S``: run the block also where ``c`` is false. Allowed when those
+    extra runs change nothing observable: they only write locations of buffers this
+    procedure allocates that no other run of any statement reads or writes (so what they
+    write is dead), they call nothing, and they stay in bounds. Typical use: the lanes of a
+    register past the end of a row, computed and then dropped, so that a masked (prefix)
+    instruction can become the full-width one."""
+    return R.unguard(proc._ir, A.stmt_arg(proc, if_cursor, "if_cursor"))

@@ -14,8 +14,8 @@ Modules: ``paths`` (addressing, walking to a point, context facts), ``collect``
 (accesses of a block as regions over its loop variables, calls mapped through their
 arguments), ``deps`` (pairwise dependence queries and their messages), ``reorder``
 (commuting blocks, loop interchange, fission, fusion, loop-carried dependences,
-sinking allocations), ``props`` (idempotence, reduce-only, window containment,
-deadness, loop facts, bounds), ``configs`` (deletable config writes).
+sinking allocations), ``guards`` (a guarded block running unconditionally), ``props``
+(idempotence, reduce-only, window containment, deadness, loop facts, bounds), ``configs`` (deletable config writes).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class CheckFailed(Exception):
 
 from .collect import Access, Effects, block_effects  # noqa: E402
 from .configs import check_config_write_deletable  # noqa: E402
+from .guards import check_unguard  # noqa: E402
 from .paths import context_facts, prove_equal, prove_in_context  # noqa: E402
 from .props import (  # noqa: E402
     access_in_window,
@@ -55,7 +56,7 @@ from .reorder import (  # noqa: E402
 )
 
 __all__ = [
-    "CheckFailed", "Access", "Effects", "block_effects", "context_facts", "prove_in_context",
+    "CheckFailed", "check_unguard", "Access", "Effects", "block_effects", "context_facts", "prove_in_context",
     "prove_equal", "check_commute", "check_reorder_loops", "check_fission", "check_fuse_loops",
     "check_no_loop_carried", "check_sink_alloc", "check_idempotent", "check_loop_nonempty",
     "check_body_independent_of_iter", "check_reduce_only", "access_in_window", "check_dead_after",
