@@ -16,7 +16,8 @@ The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile 
 5. ``use_kernels``: every tile nest replaced by a call of a reference micro-kernel
    (``replace_all``), then ``call_eqv`` to the register-blocked vector version scheduled
    from it (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A``
-   broadcast, FMAs; ``schedule_kernel_masked`` for partial registers).
+   broadcast, FMAs; at the edges the same register tile, the lanes and rows past the edge
+   computed and dropped, ``unguard``, so only the loads and stores of ``C`` are masked).
 
 Nothing is unchecked: no ``unsafe_*`` flag, no ``add_unsafe_guard``. ``stage_mem(...,
 accum=True)`` (the kernels accumulate the tile from zero and add it to ``C``) regroups the
@@ -39,15 +40,11 @@ from exo_x86.platform import (
     mm256_broadcast_ss,
     mm256_fmadd_ps,
     mm256_loadu_ps,
-    mm256_prefix_broadcast_ss,
-    mm256_prefix_fmadd_ps,
     mm256_prefix_load_ps,
     mm256_prefix_store_ps,
     mm256_storeu_ps,
     mm512_fmadd_ps,
     mm512_loadu_ps,
-    mm512_mask_fmadd_ps,
-    mm512_mask_set1_ps,
     mm512_mask_storeu_ps,
     mm512_maskz_loadu_ps,
     mm512_set1_ps,
@@ -79,6 +76,7 @@ from exo_core.stdlib.scheduling import (
     resize_dim,
     set_memory,
     simplify,
+    specialize,
     stage_mem,
     unguard,
     unroll_loop,
@@ -109,8 +107,6 @@ class Isa:
     fma: object
     mload: object  # the masked (first N lanes) forms
     mstore: object
-    mbcast: object
-    mfma: object
     mr: int = 6  # rows of the register tile
     nvec: int = 2  # registers per row of the tile (NR = nvec * vw)
     kc: int = 256  # K block: the kernel's A sliver MR x KC stays in L1
@@ -118,6 +114,7 @@ class Isa:
     mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block, in L3)
     kunroll: int = 2  # k iterations per loop trip in the main kernel
     pack_a: object = None  # the instr packing an MR x 8 block of A k-major (None: scalar copies)
+    tail_mr: int = 4  # register rows for a row tail of at most this many rows (MR for longer ones)
     zero: object = None  # with `addback`: the C tile is accumulated from zero and added to C at
     addback: object = None  # the end, so its loads (prefetched at the start) are off the critical path
 
@@ -137,9 +134,6 @@ class Isa:
         extra = [self.zero, self.addback] if self.addback is not None else []
         return [self.load, self.store, self.bcast, self.fma] + extra
 
-    def masked_instrs(self) -> list:
-        return [self.mload, self.mstore, self.mbcast, self.mfma]
-
 
 # 6 x 16 tiles; KC x NC x MC = 512 x 128 x 768: the kernel's A sliver (6 x 512, 12 KB) stays
 # in L1 across the 8 column tiles of a B block (512 x 128, 256 KB, in L2), the 768-row A panel
@@ -148,14 +142,14 @@ class Isa:
 # C tiles), 1 % slower at 256 and 768 (K % 512 = 256 runs as the K tail). The BLIS order (B
 # panel in L3, A block in L2, B tile in L1) was no faster there: see docs/tutorial.md.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
-               mm256_prefix_load_ps, mm256_prefix_store_ps, mm256_prefix_broadcast_ss, mm256_prefix_fmadd_ps,
+               mm256_prefix_load_ps, mm256_prefix_store_ps,
                kc=512, nt=8, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
 # AVX-512. The plugin has no 512-bit add-to-memory instr, so the C tile is loaded up front.
 AVX512_ISA = Isa("avx512", AVX512, 16, mm512_loadu_ps, mm512_storeu_ps, mm512_set1_ps, mm512_fmadd_ps,
-                 mm512_maskz_loadu_ps, mm512_mask_storeu_ps, mm512_mask_set1_ps, mm512_mask_fmadd_ps,
+                 mm512_maskz_loadu_ps, mm512_mask_storeu_ps,
                  nt=16, pack_a=avx2_transpose_6x8_ps)
 
 
@@ -164,42 +158,48 @@ AVX512_ISA = Isa("avx512", AVX512, 16, mm512_loadu_ps, mm512_storeu_ps, mm512_se
 _REFS: dict = {}
 
 
-def kernel_ref(mr: int, nr: int):
-    """The meaning of an ``mr x nr`` tile update over ``K``: what a kernel call must compute.
-    ``A`` is the packed sliver, k-major (``A[k, i]``): the kernel reads it as one stream."""
-    key = (mr, nr)
-    if key not in _REFS:
+def _tile_ref(mr: int):
+    """``C[i, j] += A[k, i] * B[k, j]`` over ``k < K``, ``i < r <= mr``, ``j < w``."""
+    if mr not in _REFS:
         @proc
-        def sgemm_tile(K: size, A: [f32][K, mr] @ DRAM, B: [f32][K, nr] @ DRAM, C: [f32][mr, nr] @ DRAM):
+        def sgemm_tile(r: size, w: size, K: size, A: [f32][K, mr] @ DRAM, B: [f32][K, w] @ DRAM,
+                       C: [f32][r, w] @ DRAM):
+            assert r <= mr
             assert stride(A, 1) == 1
             assert stride(B, 1) == 1
             assert stride(C, 1) == 1
             for k in seq(0, K):
-                for i in seq(0, mr):
-                    for j in seq(0, nr):
-                        C[i, j] += A[k, i] * B[k, j]
-
-        _REFS[key] = rename(sgemm_tile, f"sgemm_tile_{mr}x{nr}")
-    return _REFS[key]
-
-
-def kernel_ref_masked(mr: int, vw: int):
-    """An ``mr x w`` tile update for ``1 <= w <= vw`` columns (one partial register per row)."""
-    key = (mr, "w", vw)
-    if key not in _REFS:
-        @proc
-        def sgemm_tile_w(w: size, K: size, A: [f32][K, mr] @ DRAM, B: [f32][K, w] @ DRAM,
-                         C: [f32][mr, w] @ DRAM):
-            assert w <= vw
-            assert stride(A, 1) == 1
-            assert stride(B, 1) == 1
-            assert stride(C, 1) == 1
-            for k in seq(0, K):
-                for i in seq(0, mr):
+                for i in seq(0, r):
                     for j in seq(0, w):
                         C[i, j] += A[k, i] * B[k, j]
 
-        _REFS[key] = rename(sgemm_tile_w, f"sgemm_tile_{mr}xw{vw}")
+        _REFS[mr] = sgemm_tile
+    return _REFS[mr]
+
+
+def kernel_ref(mr: int, cols, rows: bool = False):
+    """The meaning of a tile update over ``K``: what a kernel call must compute. ``A`` is the
+    packed ``mr``-row sliver, k-major (``A[k, i]``: the kernel reads it as one stream).
+
+    ``cols``: an int (that many columns), or ``(lo, hi)``: ``w`` columns, ``lo < w <= hi``
+    (a column tail). ``rows``: ``r <= mr`` rows (a row tail: ``A`` is still the whole
+    sliver), else all ``mr``. Named ``sgemm_tile_6x16``, ``sgemm_tile_6xw8`` (``w <= 8``),
+    ``sgemm_tile_r4xw16`` (``r <= 4``, ``8 < w <= 16``)..."""
+    key = (mr, cols, rows)
+    if key not in _REFS:
+        p = _tile_ref(mr)
+        fixed = {} if rows else {"r": mr}
+        if isinstance(cols, tuple):
+            lo, hi = cols
+            p = p.partial_eval(**fixed) if fixed else p
+            p = p.add_assertion(f"w <= {hi}")
+            if lo:
+                p = p.add_assertion(f"w > {lo}")
+            width = f"w{hi}"
+        else:
+            p = p.partial_eval(w=cols, **fixed)
+            width = str(cols)
+        _REFS[key] = rename(p, f"sgemm_tile_{'r' if rows else ''}{mr}x{width}")
     return _REFS[key]
 
 
@@ -211,67 +211,86 @@ def _lift_to_top(p, name):
     return p
 
 
-def schedule_kernel(ref, isa: Isa, mr: int, nr: int, kunroll: int = 1):
-    """The register-blocked vector version of ``kernel_ref(mr, nvec * vw)``: the ``C`` tile
-    lives in ``mr x nvec`` registers for the whole ``k`` loop; each ``k`` step loads one row
-    of ``B`` (``nvec`` registers), broadcasts each ``A[k, i]`` and issues ``mr x nvec`` FMAs."""
+def _guard(p, stmt, size_name: str):
+    """The ``if`` around ``stmt`` that tests the size ``size_name``."""
+    c = stmt.parent()
+    while not _cond_on(c, size_name):
+        c = c.parent()
+    return c
+
+
+def schedule_kernel(ref, isa: Isa, mr: int, cols, rows: bool = False, kunroll: int = 1):
+    """The register-blocked vector version of ``kernel_ref(mr, cols, rows)``: the ``C`` tile
+    lives in ``mr`` rows of registers for the whole ``k`` loop; each ``k`` step loads one
+    row of ``B``, broadcasts each ``A[k, i]`` and issues an FMA per register.
+
+    Edges keep the full register tile: the lanes past ``w`` (a column tail) and the rows past
+    ``r`` (a row tail) are computed and dropped (``unguard`` proves nothing reads them), so
+    every kernel has all its accumulator chains and no blend on them; only the loads and
+    stores of ``C`` and the loads of ``B`` are masked (lanes) or skipped (rows)."""
     vw, mem = isa.vw, isa.mem
+    edge = isinstance(cols, tuple)
+    width = cols[1] if edge else cols  # lanes per row of registers
+    ncols = "w" if edge else width
     p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
-    accum = isa.addback is not None
-    p = stage_mem(p, p.find_loop("k"), f"C[0:{mr}, 0:{nr}]", "C_reg", accum=accum)
-    if accum:
+    accum = isa.addback is not None and not edge
+    p = stage_mem(p, p.find_loop("k"), f"C[0:{'r' if rows else mr}, 0:{ncols}]", "C_reg", accum=accum)
+    if rows:
+        p = resize_dim(p, "C_reg", 0, mr, 0)
+    elif accum:
         for i in range(mr):
-            for j in sorted({0, nr - 1}):
+            for j in sorted({0, width - 1}):
                 p = insert_noop_call(p, p.find("C_reg : _").before(), prefetch, [f"C[{i}, {j}:{j + 1}]", 3])
-    p = divide_dim(p, "C_reg", 1, vw)
-    p = stage_mem(p, p.find_loop("i"), f"B[k, 0:{nr}]", "b_vec")
-    p = divide_dim(p, "b_vec", 0, vw)
-    store = p.find("C[_] += _" if accum else "C[_] = _")
-    for loop in [p.find("C_reg[_] = _").parent(), store.parent(), p.find("b_vec[_] = _").parent(),
-                 p.find_loop("j")]:
-        p = divide_loop(p, loop, vw, ["jo", "ji"], perfect=True)
+    p = stage_mem(p, p.find_loop("i"), f"B[k, 0:{ncols}]", "b_vec")
+    if edge:
+        p = resize_dim(p, "C_reg", 1, width, 0)
+        p = resize_dim(p, "b_vec", 0, width, 0)
+    if rows:  # `for i in seq(0, r)` -> `for ii in seq(0, MR): if ii < r:`
+        for loop in list(p.find("for _ in seq(0, r): _", many=True)):
+            p = divide_loop(p, loop, mr, ["io", "ii"], tail="guard")
+        p = cleanup(p)
+    if edge:  # `for j in seq(0, w)` -> `for jo: for ji in seq(0, VW): if VW * jo + ji < w:`
+        for loop in list(p.find("for _ in seq(0, w): _", many=True)):
+            p = divide_loop(p, loop, vw, ["jo", "ji"], tail="guard")
+        p = cleanup(p)
+    one_reg = width == vw
+    if not one_reg:
+        p = divide_dim(p, "C_reg", 1, vw)
+        p = divide_dim(p, "b_vec", 0, vw)
+    if not edge:
+        store = p.find("C[_] += _" if accum else "C[_] = _")
+        for loop in [p.find("C_reg[_] = _").parent(), store.parent(), p.find("b_vec[_] = _").parent(),
+                     p.find_loop("j")]:
+            p = divide_loop(p, loop, vw, ["jo", "ji"], perfect=True)
     p = simplify(p)
-    # A[k, i] broadcast once per row: stage it with `ji` outside `jo`, so each lane is its own
-    p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
-    p = stage_mem(p, p.find("C_reg[_] += _").parent(), "A[k, i]", "a_vec")
-    p = expand_dim(p, "a_vec", vw, "ji")
-    p = _lift_to_top(p, "a_vec")
-    p = fission(p, p.find("a_vec[_] = _").after())
-    p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
+    for size_name in ("r",) * rows + ("w",) * edge:
+        p = unguard(p, _guard(p, p.find("C_reg[_] += _"), size_name))
+    # A[k, i] broadcast once per row, to a register of its own
+    row = "ii" if rows else "i"
+    if one_reg:
+        p = bind_expr(p, "A[_]", "a_vec")
+        p = expand_dim(p, "a_vec", vw, "ji")
+        p = _lift_to_top(p, "a_vec")
+        p = fission(p, p.find("a_vec[_] = _").after())
+    else:  # with `ji` outside `jo`: the broadcast is staged around `jo`, then split off
+        p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
+        p = stage_mem(p, p.find("C_reg[_] += _").parent(), f"A[k, {row}]", "a_vec")
+        p = expand_dim(p, "a_vec", vw, "ji")
+        p = _lift_to_top(p, "a_vec")
+        p = fission(p, p.find("a_vec[_] = _").after())
+        p = reorder_loops(p, p.find("C_reg[_] += _").parent().parent())
     for buf in ("C_reg", "b_vec", "a_vec"):
         p = set_memory(p, buf, mem)
-    p = replace_all(p, isa.instrs())
+    if edge and not one_reg:  # one register of each row full, the last one masked
+        for loop in list(p.find("for jo in _: _", many=True)):
+            if isinstance(p.forward(loop).body()[0].body()[0], IfCursor):
+                p = unroll_loop(p, loop)
+        p = simplify(p)
+    instrs = [isa.load, isa.store, isa.mload, isa.mstore, isa.bcast, isa.fma] if edge else isa.instrs()
+    p = replace_all(p, instrs)
     if kunroll > 1:
         p = divide_loop(p, p.find_loop("k"), kunroll, ["ko", "ku"], tail="cut")
         p = unroll_loop(p, p.find_loop("ku"))
-    return simplify(unroll_loops(p))
-
-
-def schedule_kernel_masked(ref, isa: Isa, mr: int):
-    """The vector version of ``kernel_ref_masked``: as ``schedule_kernel`` with one register
-    per row. The loads and stores of ``C`` and the loads of ``B`` touch only the first ``w``
-    lanes (masked instrs); the broadcasts and FMAs run on all lanes (``unguard``: the lanes
-    past ``w`` of ``a_vec`` and ``C_reg`` are computed and never used), so the accumulator
-    chains carry no blend."""
-    vw, mem = isa.vw, isa.mem
-    p = rename(ref, ref.name().replace("sgemm_tile", f"sgemm_{isa.name}"))
-    p = stage_mem(p, p.find_loop("k"), f"C[0:{mr}, 0:w]", "C_reg")
-    p = resize_dim(p, "C_reg", 1, vw, 0)
-    p = stage_mem(p, p.find_loop("i"), "B[k, 0:w]", "b_vec")
-    p = resize_dim(p, "b_vec", 0, vw, 0)
-    # `for j in seq(0, w)` -> `for ji in seq(0, vw): if ji < w` (one guarded register)
-    for loop in list(p.find("for _ in seq(0, w): _", many=True)):
-        p = divide_loop(p, loop, vw, ["jo", "ji"], tail="guard")
-    p = cleanup(p)
-    p = bind_expr(p, "A[_]", "a_vec")
-    p = expand_dim(p, "a_vec", vw, "ji")
-    p = _lift_to_top(p, "a_vec")
-    p = fission(p, p.find("a_vec[_] = _").after(), n_lifts=2)
-    p = unguard(p, p.find("a_vec[_] = _").parent())
-    p = unguard(p, p.find("C_reg[_] += _").parent())
-    for buf in ("C_reg", "b_vec", "a_vec"):
-        p = set_memory(p, buf, mem)
-    p = replace_all(p, [isa.mload, isa.mstore, isa.bcast, isa.fma])
     return simplify(unroll_loops(p))
 
 
@@ -287,11 +306,12 @@ def _cond_on(cursor, size_name: str) -> bool:
     return isinstance(cursor, IfCursor) and f"({size_name})" in expr_to_string(cursor.cond())
 
 
-def _divide(p, loop, n, names):
-    """``divide_loop`` by ``n``: perfect when the extent is a literal multiple, else a cut tail."""
+def _divide(p, loop, n, names, guard: bool = False):
+    """``divide_loop`` by ``n``: perfect when the extent is a literal multiple, else a cut tail
+    (with ``guard``, inside ``if extent % n > 0:``)."""
     hi = p.forward(loop).hi()
     exact = isinstance(hi, LiteralCursor) and hi.value() % n == 0
-    return divide_loop(p, loop, n, names, tail="cut", perfect=exact)
+    return divide_loop(p, loop, n, names, tail="cut_and_guard" if guard and not exact else "cut", perfect=exact)
 
 
 def block_for_cache(p, isa: Isa):
@@ -336,10 +356,10 @@ def tile_for_registers(p, isa: Isa):
     in tail blocks the rest (``M % MR`` rows, ``N % NR`` columns) is cut off into its own
     nest. The full tiles get the kernel's order ``it, jt, kk, ir, jl``."""
     for ii in _loops(p, "ii"):
-        p = _divide(p, ii, isa.mr, ["it", "ir"])
+        p = _divide(p, ii, isa.mr, ["it", "ir"], guard=True)  # the row tail's kernels take r > 0 rows
     for it in _loops(p, "it"):
         jj = p.forward(it).body()[0].body()[0]
-        p = _divide(p, jj, isa.nr, ["jt", "jl"])
+        p = _divide(p, jj, isa.nr, ["jt", "jl"], guard=True)
         jt = p.forward(jj)
         if jt.next():
             p = fission(p, p.forward(jt).after(), n_lifts=2)
@@ -350,71 +370,58 @@ def tile_for_registers(p, isa: Isa):
     return p
 
 
-def _split_col_tail(p, row_loop, isa: Isa):
-    """``for r: for ii: for jl in seq(0, w): for kk`` (``w < NR`` columns) -> one full vector
-    (0 or 1 times) ``for r: for jv: for kk: for ii: for jl`` and a guarded masked rest ``if w %
-    VW > 0: for r: for kk: for ii: for jl in seq(0, w % VW)``."""
-    ji = p.forward(row_loop).body()[0].body()[0]
-    p = divide_loop(p, ji, isa.vw, ["jv", "jl"], tail="cut_and_guard")
-    jv = p.forward(ji)
-    p = fission(p, jv.after(), n_lifts=2)
-    p = reorder_loops(p, p.forward(jv).parent())  # ii jv -> jv ii
-    jl = p.forward(jv).body()[0].body()[0]
-    p = reorder_loops(p, jl)  # jl k -> k jl
-    p = reorder_loops(p, p.forward(jl).parent().parent())  # ii k -> k ii
-    guard = p.forward(jv).parent().next().body()[0].body()[0]
-    p = lift_scope(p, guard)
-    p = lift_scope(p, guard)
-    jl = p.forward(guard).body()[0].body()[0].body()[0]
-    p = reorder_loops(p, jl)
-    p = reorder_loops(p, p.forward(jl).parent().parent())
-    return p
+def _down(cursor, n: int):
+    for _ in range(n):
+        cursor = cursor.body()[0]
+    return cursor
 
 
-def _row_groups(isa: Isa) -> list[int]:
-    """Row counts of the row-tail tiles: the powers of two below ``MR`` (4, 2, 1 for 6)."""
-    sizes, size = [], 1
-    while size * 2 < isa.mr:
-        size *= 2
-    while size >= 1:
-        sizes.append(size)
-        size //= 2
-    return sizes
+def _split_col_tail(p, row_loop, isa: Isa, levels: int = 2):
+    """``for it: for ir: if w > 0: for jl in seq(0, w): for kk`` (``w < NR`` columns;
+    ``levels`` row loops, 1 for the row tail's ``for ir``) -> ``if w > 0: for it: for kk:
+    for ir: for jl``, specialized on ``w > VW``: one masked register per row, or a full one
+    and a masked one."""
+    guard = _down(p.forward(row_loop), levels)
+    for _ in range(levels):
+        p = lift_scope(p, guard)
+    jl = _down(p.forward(guard), levels + 1)
+    p = reorder_loops(p, jl)  # jl kk -> kk jl
+    p = reorder_loops(p, p.forward(jl).parent().parent())  # ir kk -> kk ir
+    w = expr_to_string(p.forward(jl).hi())
+    return specialize(p, p.forward(guard).body(), f"{w} > {isa.vw}")
 
 
-def _shape_row_group(p, group, isa: Isa):
-    """``for r: for ii: for jj: for kk`` (a group of rows) -> kernel order, column tail split."""
-    jj = p.forward(group).body()[0].body()[0]
-    p = _divide(p, jj, isa.nr, ["jt", "jl"])
+def _shape_row_tail(p, rows, isa: Isa):
+    """``for ir in seq(0, M % MC % MR): for jj: for kk`` -> kernel order, column tail split."""
+    jj = p.forward(rows).body()[0]
+    p = _divide(p, jj, isa.nr, ["jt", "jl"], guard=True)
     jt = p.forward(jj)
     col_tail = bool(jt.next())
     if col_tail:
-        p = fission(p, p.forward(jt).after(), n_lifts=2)
-    p = reorder_loops(p, p.forward(jt).parent())  # ii jt -> jt ii
+        p = fission(p, p.forward(jt).after())
+    p = reorder_loops(p, p.forward(jt).parent())  # ir jt -> jt ir
     jl = p.forward(jt).body()[0].body()[0]
     p = reorder_loops(p, jl)  # jl kk -> kk jl
-    p = reorder_loops(p, p.forward(jl).parent().parent())  # ii kk -> kk ii
+    p = reorder_loops(p, p.forward(jl).parent().parent())  # ir kk -> kk ir
     if col_tail:
-        p = _split_col_tail(p, p.forward(group).next(), isa)
+        p = _split_col_tail(p, p.forward(jt).next(), isa, levels=1)
     return p
 
 
 def shape_edges(p, isa: Isa):
-    """The edges, inside the tail blocks: the column tail of the full-row tiles becomes one
-    full register (0 or 1 times) plus a masked one; the row tail (``M % MR`` rows) becomes
-    groups of 4, 2 and 1 rows (more accumulators than one-row tiles), each with its own
-    column tail."""
+    """The edges, inside the tail blocks, in the kernels' loop order: the column tail of the
+    full-row tiles (``N % NR`` columns: one masked register per row if at most ``VW``, else
+    a full one and a masked one), the row tail (``M % MR`` rows) with its own column tail.
+    Their kernels keep whole register tiles: lanes and rows past the edge are computed and
+    dropped."""
     for it in [lp for lp in _loops(p, "it") if lp.body()[0].name() == "ir"]:
         p = _split_col_tail(p, it, isa)
     for rows in p.find(f"for ir in seq(0, M % {isa.mc} % {isa.mr}): _", many=True):
-        groups = []
-        for size in _row_groups(isa):
-            p = divide_loop(p, rows, size, [f"r{size}", "ii"], tail="cut", perfect=size == 1)
-            groups.append(p.forward(rows))
-            if size > 1:
-                rows = p.forward(rows).next()
-        for g in groups:
-            p = _shape_row_group(p, g, isa)
+        p = _shape_row_tail(p, rows, isa)
+    # a row tail of up to TAIL_MR rows runs on TAIL_MR register rows (2 * TAIL_MR accumulator
+    # chains: enough for the FMA rate), a longer one on MR rows
+    for guard in p.find(f"if M % {isa.mc} % {isa.mr} > 0: _", many=True):
+        p = specialize(p, p.forward(guard).body(), f"M % {isa.mc} % {isa.mr} > {isa.tail_mr}")
     return p
 
 
@@ -511,15 +518,14 @@ def pack_panels(p, isa: Isa):
 def use_kernels(p, isa: Isa):
     """Replace every tile nest by a call of its reference kernel, then call the vector
     kernel scheduled from that reference instead (``call_eqv`` checks the provenance)."""
-    nr, vw = isa.nr, isa.vw
-    plan = []
-    for mr in [isa.mr] + _row_groups(isa):
-        plan += [(kernel_ref(mr, nr), lambda r, mr=mr: schedule_kernel(r, isa, mr, nr, isa.kunroll)),
-                 (kernel_ref(mr, vw), lambda r, mr=mr: schedule_kernel(r, isa, mr, vw)),
-                 (kernel_ref_masked(mr, vw), lambda r, mr=mr: schedule_kernel_masked(r, isa, mr))]
-    for ref, make in plan:
+    mr, nr, vw = isa.mr, isa.nr, isa.vw
+    plan = []  # (register rows, columns, row tail?); row tails of at most TAIL_MR rows match first
+    for m, rows in ((mr, False), (isa.tail_mr, True), (mr, True)):
+        plan += [(m, nr, rows), (m, (0, vw), rows), (m, (vw, nr), rows)]
+    for m, cols, rows in plan:
+        ref = kernel_ref(m, cols, rows)
         p = replace_all(p, ref)
-        fast = make(ref)
+        fast = schedule_kernel(ref, isa, m, cols, rows, isa.kunroll if cols == nr else 1)
         for call in p.find(f"{ref.name()}(_)", many=True):
             p = call_eqv(p, call, fast)
     return p

@@ -134,11 +134,16 @@ def test_naive_matches_numpy(sg):
 
 def test_kernels_are_vector_code(sg):
     for isa, prefix in ((sg.AVX2_ISA, "mm256_"), (sg.AVX512_ISA, "mm512_")):
-        k = sg.schedule_kernel(sg.kernel_ref(isa.mr, isa.nr), isa, isa.mr, isa.nr, isa.kunroll)
+        k = sg.schedule_kernel(sg.kernel_ref(isa.mr, isa.nr), isa, isa.mr, isa.nr, kunroll=isa.kunroll)
         body = str(k)
         assert f"{prefix}fmadd_ps" in body and "for i in" not in body and "for j" not in body
-        km = sg.schedule_kernel_masked(sg.kernel_ref_masked(isa.mr, isa.vw), isa, isa.mr)
-        assert "seq(0, w)" not in str(km) and f"{prefix}" in str(km)
+        for cols in ((0, isa.vw), (isa.vw, isa.nr)):
+            for rows in (False, True):
+                km = str(sg.schedule_kernel(sg.kernel_ref(isa.mr, cols, rows), isa, isa.mr, cols, rows))
+                assert "seq(0, w)" not in km and "seq(0, r)" not in km and f"{prefix}" in km
+                # the edges' FMAs and broadcasts run on whole registers: no masked form of them
+                fmas = [ln for ln in km.splitlines() if "fmadd" in ln]
+                assert fmas and all(ln.strip().startswith(f"{prefix}fmadd_ps(") for ln in fmas), km
 
 
 def test_exocc_exports(sg):
