@@ -113,29 +113,37 @@ def _c_function(jit_fn, name: str):
     return call
 
 
-def _time_interleaved(fns: dict, shape, budget: float) -> tuple[dict, dict]:
-    """Best seconds of each ``fn(A, B, C)`` on operands of ``shape`` (``n`` or ``(M, N, K)``),
-    calls interleaved (the order alternating round by round), and per function the median
-    over the rounds of (its time / the first function's time): a ratio of two calls made
-    moments apart, which a shared machine disturbs less than a ratio of two best times."""
+def _operands(shape):
+    """Random ``A``, ``B`` and a zero ``C`` for ``shape`` (``n`` or ``(M, N, K)``)."""
     import numpy as np
 
     M, N, K = (shape, shape, shape) if isinstance(shape, int) else shape
     rng = np.random.default_rng(M * 7919 + N * 31 + K)
-    A = rng.standard_normal((M, K)).astype(np.float32)
-    B = rng.standard_normal((K, N)).astype(np.float32)
-    C = np.zeros((M, N), np.float32)
-    for fn in fns.values():  # warm up: page in, build caches
-        fn(A, B, C)
+    return (rng.standard_normal((M, K)).astype(np.float32), rng.standard_normal((K, N)).astype(np.float32),
+            np.zeros((M, N), np.float32))
+
+
+def _time_interleaved(fns: dict, shape, budget: float) -> tuple[dict, dict]:
+    """Best seconds of each ``fn(A, B, C)`` on operands of ``shape`` (``n`` or ``(M, N, K)``;
+    or, per function, ``fns[name] = (fn, shape)``), calls interleaved (the order alternating
+    round by round), and per function the median over the rounds of (its time / the first
+    function's time): a ratio of two calls made moments apart, which a shared machine
+    disturbs less than a ratio of two best times."""
+    import numpy as np
+
+    calls = {k: v if isinstance(v, tuple) else (v, shape) for k, v in fns.items()}
+    data = {k: _operands(shp) for k, (_, shp) in calls.items()}
+    for k, (fn, _) in calls.items():  # warm up: page in, build caches
+        fn(*data[k])
     best = {k: float("inf") for k in fns}
     rounds = []
     t_end = time.perf_counter() + budget
-    items = list(fns.items())
+    items = list(calls.items())
     while len(rounds) < 3 or (time.perf_counter() < t_end and len(rounds) < 400):
         times = {}
-        for k, fn in (items if len(rounds) % 2 == 0 else items[::-1]):
+        for k, (fn, _) in (items if len(rounds) % 2 == 0 else items[::-1]):
             t0 = time.perf_counter()
-            fn(A, B, C)
+            fn(*data[k])
             times[k] = time.perf_counter() - t0
             best[k] = min(best[k], times[k])
         rounds.append(times)
@@ -178,16 +186,20 @@ def run(quick: bool = False) -> dict:
                   f"ratio {row['vs_numpy']:.3f} (median {row['vs_numpy_median']:.3f})"
                   + (f"  naive {row['naive_O3_gflops']:.2f}" if "naive_O3_gflops" in row else ""), flush=True)
         # the edges' cost: an odd n against the nearest shape without edge tiles, M and N
-        # rounded to multiples of MR and NR (K, which has no tile, kept): the same work
-        # within a few %, so the ratio is the price of the edge kernels
+        # rounded to multiples of MR and NR (K, which has no tile, kept), the two timed
+        # interleaved: the same work within a few %, so the ratio is the edge kernels' price
         isa = sg.AVX2_ISA
+        call = _pair(ours, np)["exo_core"]
         for n in odd:
             shape = (_round_to(n, isa.mr), _round_to(n, isa.nr), n)
-            best, _ = _time_interleaved(_pair(ours, np), shape, 0.5 if quick else 1.5)
-            flops = 2.0 * shape[0] * shape[1] * shape[2]
+            best, median = _time_interleaved({"shape": (call, shape), "odd": (call, n)}, None,
+                                             0.5 if quick else 1.5)
+            flops, flops_n = 2.0 * shape[0] * shape[1] * shape[2], 2.0 * n ** 3
             edge_shapes.append({"n": n, "shape": list(shape),
-                                "exo_core_gflops": round(flops / best["exo_core"] / 1e9, 2),
-                                "numpy_gflops": round(flops / best["numpy"] / 1e9, 2)})
+                                "exo_core_gflops": round(flops_n / best["odd"] / 1e9, 2),
+                                "shape_exo_core_gflops": round(flops / best["shape"] / 1e9, 2),
+                                "ratio_odd_to_shape": round(flops_n / best["odd"] / (flops / best["shape"]), 3),
+                                "ratio_odd_to_shape_median": round(flops_n / flops / median["odd"], 3)})
     by_n = {r["n"]: r for r in rows}
     # GFLOPS at an odd size over GFLOPS at the nearest size without edge tiles; and the same
     # with both normalized by numpy's at that size (less sensitive to a disturbed run)
@@ -195,8 +207,6 @@ def run(quick: bool = False) -> dict:
                  "ratio_to_tile_multiple": round(by_n[n]["exo_core_gflops"] / by_n[_nearest_tile(n)]["exo_core_gflops"], 3),
                  "numpy_normalized_ratio": round(by_n[n]["vs_numpy"] / by_n[_nearest_tile(n)]["vs_numpy"], 3)}
                 for n in odd]
-    for e in edge_shapes:
-        e["ratio_odd_to_shape"] = round(by_n[e["n"]]["exo_core_gflops"] / e["exo_core_gflops"], 3)
     goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
     goal_median = [r["vs_numpy_median"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
     return {
@@ -218,6 +228,7 @@ def run(quick: bool = False) -> dict:
             "min_median_ratio_vs_numpy_256_2048": min(goal_median) if goal_median else None,
             "geomean_median_ratio_vs_numpy_256_2048": round(_geomean(goal_median), 3) if goal_median else None,
             "min_odd_ratio_to_nearest_tile_shape": min(e["ratio_odd_to_shape"] for e in edge_shapes),
+            "min_odd_median_ratio_to_nearest_tile_shape": min(e["ratio_odd_to_shape_median"] for e in edge_shapes),
             "min_odd_ratio_to_tile_multiple": min(r["ratio_to_tile_multiple"] for r in odd_rows),
             "min_odd_numpy_normalized_ratio": min(r["numpy_normalized_ratio"] for r in odd_rows),
             "best_pct_of_peak": max((r.get("exo_core_pct_peak", 0) for r in rows), default=None),
