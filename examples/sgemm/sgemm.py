@@ -212,7 +212,7 @@ def _lift_to_top(p, name):
     return p
 
 
-def _guard(p, stmt, size_name: str):
+def _guard(stmt, size_name: str):
     """The ``if`` around ``stmt`` that tests the size ``size_name``."""
     c = stmt.parent()
     while not _cond_on(c, size_name):
@@ -265,7 +265,7 @@ def schedule_kernel(ref, isa: Isa, mr: int, cols, rows: bool = False, kunroll: i
             p = divide_loop(p, loop, vw, ["jo", "ji"], perfect=True)
     p = simplify(p)
     for size_name in ("r",) * rows + ("w",) * edge:
-        p = unguard(p, _guard(p, p.find("C_reg[_] += _"), size_name))
+        p = unguard(p, _guard(p.find("C_reg[_] += _"), size_name))
     # A[k, i] broadcast once per row, to a register of its own
     row = "ii" if rows else "i"
     if one_reg:

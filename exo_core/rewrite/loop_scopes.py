@@ -504,7 +504,6 @@ def specialize(p: ProcDef, block: tuple, conds: tuple):
     return new, fw.after_splice(parent, field, lo, hi, 1, _moves(table))
 
 
-
 def unguard(p: ProcDef, path: tuple):
     """``if c: S`` -> ``S``: the block also runs where ``c`` is false. Checked
     (``check_unguard``): those extra runs write only locations of buffers the procedure
@@ -528,6 +527,7 @@ def unguard(p: ProcDef, path: tuple):
         raise SchedulingError(f"cannot remove the guard of {where(s)}: where the condition is false, "
                               f"{err.reason}") from None
     return new, fwd
+
 
 def _expr_text(e) -> str:
     from ..ir.printer import expr_to_str

@@ -15,7 +15,8 @@ Modules: ``paths`` (addressing, walking to a point, context facts), ``collect``
 arguments), ``deps`` (pairwise dependence queries and their messages), ``reorder``
 (commuting blocks, loop interchange, fission, fusion, loop-carried dependences,
 sinking allocations), ``guards`` (a guarded block running unconditionally), ``props``
-(idempotence, reduce-only, window containment, deadness, loop facts, bounds), ``configs`` (deletable config writes).
+(idempotence, reduce-only, window containment, deadness, loop facts, bounds), ``configs``
+(deletable config writes).
 """
 
 from __future__ import annotations

@@ -54,13 +54,14 @@ def check_unguard(proc, if_path: tuple) -> None:
     if s.orelse:
         raise CheckFailed("the if has an else branch: its block cannot simply run unconditionally", s.srcinfo)
     _refuse_unsafe(s.body)
-    whole = ((), "body", 0, len(proc.body))
-    live = collect(proc, whole)
+    live = collect(proc, ((), "body", 0, len(proc.body)))
     # the same proc with S under `not c`: its accesses there are the dead runs, with the facts
+    # (only that statement is collected; its enclosing loop variables are the live walk's
+    # symbols, which the renaming below separates from the live runs)
     field, k = if_path[-1]
     negated = splice(proc, if_path[:-1], field, k, k + 1,
                      (If(s.cond, (Pass(srcinfo=s.srcinfo),), s.body, srcinfo=s.srcinfo),))
-    dead = collect(negated, whole)
+    dead = collect(negated, (if_path[:-1], field, k, k + 1))
     n = len(if_path)
     dead_writes = [a for a in dead.accesses
                    if a.kind != "read" and a.path[:n] == if_path and a.path[n][0] == "orelse"]
