@@ -123,12 +123,12 @@ def _operands(shape):
             np.zeros((M, N), np.float32))
 
 
-def _time_interleaved(fns: dict, shape, budget: float) -> tuple[dict, dict]:
+def _time_interleaved(fns: dict, shape, budget: float, min_rounds: int = 3) -> tuple[dict, dict, dict]:
     """Best seconds of each ``fn(A, B, C)`` on operands of ``shape`` (``n`` or ``(M, N, K)``;
     or, per function, ``fns[name] = (fn, shape)``), calls interleaved (the order alternating
     round by round), and per function the median over the rounds of (its time / the first
     function's time): a ratio of two calls made moments apart, which a shared machine
-    disturbs less than a ratio of two best times."""
+    disturbs less than a ratio of two best times; and the per-round ratios themselves."""
     import numpy as np
 
     calls = {k: v if isinstance(v, tuple) else (v, shape) for k, v in fns.items()}
@@ -139,7 +139,7 @@ def _time_interleaved(fns: dict, shape, budget: float) -> tuple[dict, dict]:
     rounds = []
     t_end = time.perf_counter() + budget
     items = list(calls.items())
-    while len(rounds) < 3 or (time.perf_counter() < t_end and len(rounds) < 400):
+    while len(rounds) < min_rounds or (time.perf_counter() < t_end and len(rounds) < 400):
         times = {}
         for k, (fn, _) in (items if len(rounds) % 2 == 0 else items[::-1]):
             t0 = time.perf_counter()
@@ -148,8 +148,25 @@ def _time_interleaved(fns: dict, shape, budget: float) -> tuple[dict, dict]:
             best[k] = min(best[k], times[k])
         rounds.append(times)
     first = items[0][0]
-    median = {k: float(np.median([r[k] / r[first] for r in rounds])) for k in fns}
-    return best, median
+    ratios = {k: np.array([r[k] / r[first] for r in rounds]) for k in fns}
+    return best, {k: float(np.median(v)) for k, v in ratios.items()}, ratios
+
+
+def median_ci(ratios, level: float = 0.95, resamples: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """A bootstrap confidence interval of the median of ``ratios`` (percentile method): the
+    per-round ratios are resampled with replacement, the median taken each time."""
+    import numpy as np
+
+    ratios = np.asarray(ratios, dtype=float)
+    rng = np.random.default_rng(seed)
+    medians = np.median(rng.choice(ratios, size=(resamples, ratios.size), replace=True), axis=1)
+    lo, hi = np.quantile(medians, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+def verdict(lo: float, hi: float) -> str:
+    """``above`` / ``level`` / ``below`` 1.0, by where the ratio's interval lies."""
+    return "above" if lo >= 1.0 else "below" if hi < 1.0 else "level"
 
 
 def run(quick: bool = False) -> dict:
@@ -172,18 +189,25 @@ def run(quick: bool = False) -> dict:
                 for i in threadpool_info() if i.get("user_api") == "blas"]
         for n in sorted(set(square + odd + [_nearest_tile(n) for n in odd])):
             budget = 0.5 if quick else 1.5
-            best, median = _time_interleaved(_pair(ours, np), n, budget)
+            goal_size = n in square and 256 <= n <= 2048
+            # the goal's sizes get enough rounds for a median with a usable interval
+            best, median, ratios = _time_interleaved(_pair(ours, np), n, budget * (3 if goal_size else 1),
+                                                     min_rounds=5 if quick else 15 if goal_size else 3)
             row = {"n": n, "exo_core_gflops": gf(n, best["exo_core"]), "numpy_gflops": gf(n, best["numpy"])}
             if n <= NAIVE_MAX and (n in square) and not (quick and n > 256):
                 row["naive_O3_gflops"] = gf(n, _time_interleaved(
                     {"naive": lambda A, B, C, n=n: naive(n, n, n, A, B, C)}, n, 0.2)[0]["naive"])
             row["vs_numpy"] = round(row["exo_core_gflops"] / row["numpy_gflops"], 3)
             row["vs_numpy_median"] = round(median["numpy"], 3)
+            lo, hi = median_ci(ratios["numpy"])
+            row["vs_numpy_median_ci95"] = [round(lo, 3), round(hi, 3)]
+            row["rounds"] = int(ratios["numpy"].size)
             if peak:
                 row["exo_core_pct_peak"] = round(100 * row["exo_core_gflops"] / peak, 1)
             rows.append(row)
             print(f"n={n:5d}  exo_core {row['exo_core_gflops']:7.2f}  numpy {row['numpy_gflops']:7.2f}  "
-                  f"ratio {row['vs_numpy']:.3f} (median {row['vs_numpy_median']:.3f})"
+                  f"ratio {row['vs_numpy']:.3f} (median {row['vs_numpy_median']:.3f}, 95% CI {lo:.3f}..{hi:.3f}, "
+                  f"{row['rounds']} rounds)"
                   + (f"  naive {row['naive_O3_gflops']:.2f}" if "naive_O3_gflops" in row else ""), flush=True)
         # the edges' cost: an odd n against the nearest shape without edge tiles, M and N
         # rounded to multiples of MR and NR (K, which has no tile, kept), the two timed
@@ -192,8 +216,8 @@ def run(quick: bool = False) -> dict:
         call = _pair(ours, np)["exo_core"]
         for n in odd:
             shape = (_round_to(n, isa.mr), _round_to(n, isa.nr), n)
-            best, median = _time_interleaved({"shape": (call, shape), "odd": (call, n)}, None,
-                                             0.5 if quick else 1.5)
+            best, median, _ = _time_interleaved({"shape": (call, shape), "odd": (call, n)}, None,
+                                                0.5 if quick else 1.5)
             flops, flops_n = 2.0 * shape[0] * shape[1] * shape[2], 2.0 * n ** 3
             edge_shapes.append({"n": n, "shape": list(shape),
                                 "exo_core_gflops": round(flops_n / best["odd"] / 1e9, 2),
@@ -208,7 +232,9 @@ def run(quick: bool = False) -> dict:
                  "numpy_normalized_ratio": round(by_n[n]["vs_numpy"] / by_n[_nearest_tile(n)]["vs_numpy"], 3)}
                 for n in odd]
     goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
-    goal_median = [r["vs_numpy_median"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
+    goal_rows = [r for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
+    goal_median = [r["vs_numpy_median"] for r in goal_rows]
+    verdicts = {str(r["n"]): verdict(*r["vs_numpy_median_ci95"]) for r in goal_rows}
     return {
         "machine": {"processor": platform.processor() or platform.machine(), "system": platform.platform(),
                     "cpu_model": _cpu_model(), "python": platform.python_version(), "numpy": np.__version__},
@@ -227,6 +253,9 @@ def run(quick: bool = False) -> dict:
             "geomean_ratio_vs_numpy_256_2048": round(_geomean(goal), 3) if goal else None,
             "min_median_ratio_vs_numpy_256_2048": min(goal_median) if goal_median else None,
             "geomean_median_ratio_vs_numpy_256_2048": round(_geomean(goal_median), 3) if goal_median else None,
+            # per size, where numpy's time over ours lies: its median's 95% interval wholly
+            # >= 1 (above), wholly < 1 (below), else level (the machine's noise decides)
+            "median_ratio_verdict_256_2048": verdicts,
             "min_odd_ratio_to_nearest_tile_shape": min(e["ratio_odd_to_shape"] for e in edge_shapes),
             "min_odd_median_ratio_to_nearest_tile_shape": min(e["ratio_odd_to_shape_median"] for e in edge_shapes),
             "min_odd_ratio_to_tile_multiple": min(r["ratio_to_tile_multiple"] for r in odd_rows),
