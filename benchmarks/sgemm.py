@@ -189,7 +189,7 @@ def run(quick: bool = False) -> dict:
                 for i in threadpool_info() if i.get("user_api") == "blas"]
         for n in sorted(set(square + odd + [_nearest_tile(n) for n in odd])):
             budget = 0.5 if quick else 1.5
-            goal_size = n in square and 256 <= n <= 2048
+            goal_size = _goal_size(n, square)
             # the goal's sizes get enough rounds for a median with a usable interval
             best, median, ratios = _time_interleaved(_pair(ours, np), n, budget * (3 if goal_size else 1),
                                                      min_rounds=5 if quick else 15 if goal_size else 3)
@@ -231,8 +231,8 @@ def run(quick: bool = False) -> dict:
                  "ratio_to_tile_multiple": round(by_n[n]["exo_core_gflops"] / by_n[_nearest_tile(n)]["exo_core_gflops"], 3),
                  "numpy_normalized_ratio": round(by_n[n]["vs_numpy"] / by_n[_nearest_tile(n)]["vs_numpy"], 3)}
                 for n in odd]
-    goal = [r["vs_numpy"] for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
-    goal_rows = [r for r in rows if 256 <= r["n"] <= 2048 and r["n"] in square]
+    goal_rows = [r for r in rows if _goal_size(r["n"], square)]
+    goal = [r["vs_numpy"] for r in goal_rows]
     goal_median = [r["vs_numpy_median"] for r in goal_rows]
     verdicts = {str(r["n"]): verdict(*r["vs_numpy_median_ci95"]) for r in goal_rows}
     return {
@@ -263,6 +263,11 @@ def run(quick: bool = False) -> dict:
             "best_pct_of_peak": max((r.get("exo_core_pct_peak", 0) for r in rows), default=None),
         },
     }
+
+
+def _goal_size(n: int, square) -> bool:
+    """The issue's goal covers the square sizes from 256 to 2048."""
+    return n in square and 256 <= n <= 2048
 
 
 def _pair(ours, np):
