@@ -152,10 +152,6 @@ def _operand(a: Affine) -> str:
     return f"({a})"
 
 
-def _atom_leaves(a) -> frozenset:
-    return frozenset((a,)) if type(a) is Sym else a.leaves()
-
-
 # --------------------------------------------------------------------------- Affine
 
 
@@ -209,10 +205,11 @@ class Affine:
     def leaves(self) -> frozenset:
         """The Syms, strides and config atoms this form depends on (through div/mod too)."""
         if self._leaves is None:
-            s = frozenset()
-            for a, _ in self.terms:
-                s = s | _atom_leaves(a)
-            self._leaves = s
+            syms = [a for a, _ in self.terms if type(a) is Sym]
+            if len(syms) == len(self.terms):
+                self._leaves = frozenset(syms)
+            else:
+                self._leaves = frozenset(syms).union(*[a.leaves() for a, _ in self.terms if type(a) is not Sym])
         return self._leaves
 
     # --- queries -----------------------------------------------------------------------
@@ -230,10 +227,7 @@ class Affine:
 
     def content(self) -> int:
         """gcd of the coefficients (0 for a constant)."""
-        g = 0
-        for _, c in self.terms:
-            g = gcd(g, c)
-        return g
+        return gcd(*[c for _, c in self.terms])
 
     # --- arithmetic --------------------------------------------------------------------
     def __add__(self, other) -> Affine:
@@ -248,12 +242,12 @@ class Affine:
     __radd__ = __add__
 
     def __neg__(self) -> Affine:
-        return self.scale(-1)
+        return Affine._raw(tuple([(a, -c) for a, c in self.terms]), -self.const)
 
     def __sub__(self, other) -> Affine:
         if isinstance(other, int):
             return self + (-other)
-        return self + other.scale(-1)
+        return self + -other
 
     def __rsub__(self, other) -> Affine:
         return self.scale(-1) + other
@@ -273,11 +267,11 @@ class Affine:
             return self
         if k == 0:
             return ZERO
-        return Affine._raw(tuple((a, c * k) for a, c in self.terms), self.const * k)
+        return Affine._raw(tuple([(a, c * k) for a, c in self.terms]), self.const * k)
 
     def without(self, atom) -> Affine:
         """This form with ``atom``'s term dropped."""
-        return Affine._raw(tuple(t for t in self.terms if t[0] != atom), self.const)
+        return Affine._raw(tuple([t for t in self.terms if t[0] != atom]), self.const)
 
     def __mul__(self, other) -> Affine:
         if isinstance(other, int):

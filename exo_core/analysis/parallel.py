@@ -38,6 +38,29 @@ def check_parallel_loops(proc: ProcDef) -> None:
     _CHECKED[proc] = True
 
 
+class _Label:
+    """How a message names an access (``A[i, j]``, ``x (passed to f)``): printed only when a
+    message needs it, since the checks collect every access and most never fail."""
+
+    __slots__ = ("fn", "args", "_text")
+
+    def __init__(self, fn, *args):
+        self.fn, self.args, self._text = fn, args, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self.fn(*self.args)
+        return self._text
+
+
+def _lvalue_str(s) -> str:
+    return s.name.name + (f"[{', '.join(expr_str(i) for i in s.idx)}]" if s.idx else "")
+
+
+def _passed_str(what, proc_name: str) -> str:
+    return f"{what} (passed to {proc_name})"
+
+
 class _Access:
     __slots__ = ("kind", "root", "idx", "facts", "what", "src")
 
@@ -77,12 +100,11 @@ class _RaceChecker(Walker):
 
     def on_read(self, e: Read, facts) -> None:
         root, idx = self.to_root(e.name, self._idx(e.idx))
-        self._add("read", root, idx, facts, expr_str(e), e)
+        self._add("read", root, idx, facts, _Label(expr_str, e), e)
 
     def on_write(self, s, facts) -> None:
         root, idx = self.to_root(s.name, self._idx(s.idx))
-        what = s.name.name + (f"[{', '.join(expr_str(i) for i in s.idx)}]" if s.idx else "")
-        self._add("write" if type(s) is Assign else "reduce", root, idx, facts, what, s)
+        self._add("write" if type(s) is Assign else "reduce", root, idx, facts, _Label(_lvalue_str, s), s)
 
     def on_config_read(self, e: ReadConfig, facts) -> None:
         self._add("read", (e.config, e.field), (), facts, expr_str(e), e)
@@ -113,20 +135,20 @@ class _RaceChecker(Walker):
                 continue
             root, idx, rfacts, what = region
             for k in kinds:
-                self._add(k, root, idx, rfacts, f"{what} (passed to {name})", s)
+                self._add(k, root, idx, rfacts, _Label(_passed_str, what, name), s)
 
     def _region(self, a, facts):
         """The locations an argument designates: (root, indices, facts) with fresh
         variables ranging over the window's interval dimensions."""
         if type(a) is ReadConfig:
-            return (a.config, a.field), (), facts, expr_str(a)
+            return (a.config, a.field), (), facts, _Label(expr_str, a)
         if type(a) is Read:
             info = self.bufs.get(a.name)
             if info is None:
                 return None
             if a.idx:
                 root, idx = self.to_root(a.name, self._idx(a.idx))
-                return root, idx, facts, expr_str(a)
+                return root, idx, facts, _Label(expr_str, a)
             js = []
             for ext in info.extents:
                 j = self._fresh()
@@ -152,7 +174,7 @@ class _RaceChecker(Walker):
                 if d[2] is not None:
                     facts = extend(facts, L.ge(d[2] - j - 1))
                 idx.append(j)
-            return root, tuple(idx), facts, expr_str(a)
+            return root, tuple(idx), facts, _Label(expr_str, a)
         return None
 
     def _fresh(self) -> Sym:

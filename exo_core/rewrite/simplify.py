@@ -28,6 +28,8 @@ a rewritten expression and cursors to removed code become invalid.
 
 from __future__ import annotations
 
+from operator import is_
+
 from ..analysis import logic as L
 from ..analysis.affine import (
     Affine,
@@ -388,7 +390,7 @@ _DONE = NodeMemo(1 << 15)  # stmt -> (facts, simplified statements, path map)
 
 
 def _same(new: list, old: tuple) -> bool:
-    return len(new) == len(old) and all(a is b for a, b in zip(new, old))
+    return len(new) == len(old) and all(map(is_, new, old))
 
 
 def _is_stmt_step(step) -> bool:
