@@ -25,7 +25,7 @@ from . import logic as L
 from .affine import Affine, Env, StrideAtom
 from .aliasing import check_aliasing
 from .context import Walker, extend
-from .fmt import access_str, expr_str, model_str, type_str
+from .fmt import Label, access_str, expr_str, lvalue_str, model_str, type_str
 from .solver import SOLVER
 
 _CHECKED: dict = {}
@@ -85,14 +85,13 @@ class _BoundsChecker(Walker):
     # ------------------------------------------------------------------ accesses
     def on_read(self, e: Read, facts) -> None:
         if e.idx:
-            self.check_access(e.name, e.idx, expr_str(e), e, facts)
+            self.check_access(e.name, e.idx, Label(expr_str, e), e, facts)
 
     def on_write(self, s, facts) -> None:
         if s.idx:
-            what = f"{s.name.name}[{', '.join(expr_str(i) for i in s.idx)}]"
-            self.check_access(s.name, s.idx, what, s, facts)
+            self.check_access(s.name, s.idx, Label(lvalue_str, s), s, facts)
 
-    def check_access(self, sym, idx, what: str, node, facts) -> None:
+    def check_access(self, sym, idx, what, node, facts) -> None:
         info = self.bufs.get(sym)
         if info is None or len(idx) != len(info.extents):
             return

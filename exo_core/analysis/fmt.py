@@ -15,6 +15,26 @@ def expr_str(e) -> str:
     return expr_to_str(e)
 
 
+class Label:
+    """Text for a message, built by ``fn(*args)`` only when a message is printed: checks
+    describe every access they look at, and almost none of them fail."""
+
+    __slots__ = ("fn", "args", "_text")
+
+    def __init__(self, fn, *args):
+        self.fn, self.args, self._text = fn, args, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self.fn(*self.args)
+        return self._text
+
+
+def lvalue_str(s) -> str:
+    """``x[i, j]`` (or ``x``) of an assignment or reduction."""
+    return s.name.name + (f"[{', '.join(expr_to_str(i) for i in s.idx)}]" if s.idx else "")
+
+
 def type_str(t) -> str:
     return type_to_str(t)
 

@@ -21,7 +21,7 @@ from . import logic as L
 from .affine import Affine, ConfigAtom
 from .context import Walker, extend
 from .effects import config_reads_of, config_writes, proc_effects
-from .fmt import expr_str, model_str
+from .fmt import Label, expr_str, lvalue_str, model_str
 from .solver import SOLVER
 
 _CHECKED: dict = {}
@@ -36,25 +36,6 @@ def check_parallel_loops(proc: ProcDef) -> None:
     if len(_CHECKED) >= _MAX_CHECKED:
         _CHECKED.clear()
     _CHECKED[proc] = True
-
-
-class _Label:
-    """How a message names an access (``A[i, j]``, ``x (passed to f)``): printed only when a
-    message needs it, since the checks collect every access and most never fail."""
-
-    __slots__ = ("fn", "args", "_text")
-
-    def __init__(self, fn, *args):
-        self.fn, self.args, self._text = fn, args, None
-
-    def __str__(self) -> str:
-        if self._text is None:
-            self._text = self.fn(*self.args)
-        return self._text
-
-
-def _lvalue_str(s) -> str:
-    return s.name.name + (f"[{', '.join(expr_str(i) for i in s.idx)}]" if s.idx else "")
 
 
 def _passed_str(what, proc_name: str) -> str:
@@ -100,11 +81,11 @@ class _RaceChecker(Walker):
 
     def on_read(self, e: Read, facts) -> None:
         root, idx = self.to_root(e.name, self._idx(e.idx))
-        self._add("read", root, idx, facts, _Label(expr_str, e), e)
+        self._add("read", root, idx, facts, Label(expr_str, e), e)
 
     def on_write(self, s, facts) -> None:
         root, idx = self.to_root(s.name, self._idx(s.idx))
-        self._add("write" if type(s) is Assign else "reduce", root, idx, facts, _Label(_lvalue_str, s), s)
+        self._add("write" if type(s) is Assign else "reduce", root, idx, facts, Label(lvalue_str, s), s)
 
     def on_config_read(self, e: ReadConfig, facts) -> None:
         self._add("read", (e.config, e.field), (), facts, expr_str(e), e)
@@ -135,20 +116,20 @@ class _RaceChecker(Walker):
                 continue
             root, idx, rfacts, what = region
             for k in kinds:
-                self._add(k, root, idx, rfacts, _Label(_passed_str, what, name), s)
+                self._add(k, root, idx, rfacts, Label(_passed_str, what, name), s)
 
     def _region(self, a, facts):
         """The locations an argument designates: (root, indices, facts) with fresh
         variables ranging over the window's interval dimensions."""
         if type(a) is ReadConfig:
-            return (a.config, a.field), (), facts, _Label(expr_str, a)
+            return (a.config, a.field), (), facts, Label(expr_str, a)
         if type(a) is Read:
             info = self.bufs.get(a.name)
             if info is None:
                 return None
             if a.idx:
                 root, idx = self.to_root(a.name, self._idx(a.idx))
-                return root, idx, facts, _Label(expr_str, a)
+                return root, idx, facts, Label(expr_str, a)
             js = []
             for ext in info.extents:
                 j = self._fresh()
@@ -174,7 +155,7 @@ class _RaceChecker(Walker):
                 if d[2] is not None:
                     facts = extend(facts, L.ge(d[2] - j - 1))
                 idx.append(j)
-            return root, tuple(idx), facts, _Label(expr_str, a)
+            return root, tuple(idx), facts, Label(expr_str, a)
         return None
 
     def _fresh(self) -> Sym:
