@@ -22,7 +22,7 @@ from ..ir.nodes import (
     WriteConfig,
 )
 from ..ir.types import Tensor
-from ..ir.visit import StmtSummary, header_nodes, walk
+from ..ir.visit import MISSING, NodeMemo, StmtSummary, header_nodes, walk
 
 
 def _where(p: ProcDef) -> str:
@@ -30,13 +30,51 @@ def _where(p: ProcDef) -> str:
     return f"{s.filename}:{s.line}"
 
 
-def callees(stmts) -> list[ProcDef]:
-    out, seen = [], set()
-    for n in walk(tuple(stmts)):
-        if isinstance(n, Call) and id(n.proc) not in seen:
-            seen.add(id(n.proc))
-            out.append(n.proc)
-    return out
+class ProcIndex:
+    """The nodes of a proc's body the emitter's analyses ask about, gathered in one walk
+    (each analysis used to walk the whole body again)."""
+
+    __slots__ = ("calls", "callees", "writes", "window_stmts", "allocs", "value_used", "configs",
+                 "has_par_loop")
+
+    def __init__(self, body):
+        self.calls, self.writes, self.window_stmts, self.allocs = [], [], [], []
+        self.value_used, self.configs = set(), set()
+        self.has_par_loop = False
+        callees: dict = {}
+        for n in walk(tuple(body)):
+            t = type(n)
+            if t is Read or t is WindowExpr or t is StrideExpr:
+                self.value_used.add(n.name)
+            elif t is Call:
+                self.calls.append(n)
+                callees.setdefault(id(n.proc), n.proc)
+            elif t is Assign or t is Reduce:
+                self.writes.append(n)
+            elif t is WindowStmt:
+                self.window_stmts.append(n)
+            elif t is Alloc:
+                self.allocs.append(n)
+            elif t is For:
+                self.has_par_loop = self.has_par_loop or n.loop_mode == "par"
+            if t is ReadConfig or t is WriteConfig:
+                self.configs.add(n.config)
+        self.callees = list(callees.values())
+
+
+_INDEX = NodeMemo(1 << 12)
+
+
+def proc_index(p: ProcDef) -> ProcIndex:
+    got = _INDEX.get(p)
+    if got is MISSING:
+        got = _INDEX.put(p, ProcIndex(p.body))
+    return got
+
+
+def callees(p: ProcDef) -> list[ProcDef]:
+    """The procs ``p`` calls, each once, in order of first call."""
+    return proc_index(p).callees
 
 
 def call_closure(roots: list[ProcDef]) -> list[ProcDef]:
@@ -63,7 +101,7 @@ def call_closure(roots: list[ProcDef]) -> list[ProcDef]:
             )
         if p.instr is None:
             by_name[p.name] = p
-            for q in callees(p.body):
+            for q in callees(p):
                 visit(q, path + [p])
         done.add(id(p))
         order.append(p)
@@ -86,7 +124,7 @@ def alias_chain(parents: dict, sym) -> list:
 
 def window_parents(proc: ProcDef) -> dict:
     """Each window-statement name -> the buffer (or window) it views."""
-    return {n.name: n.rhs.name for n in walk(proc.body) if isinstance(n, WindowStmt)}
+    return {n.name: n.rhs.name for n in proc_index(proc).window_stmts}
 
 
 def arg_buffer(e):
@@ -117,15 +155,15 @@ class WriteSets:
 
     def _compute(self, proc: ProcDef) -> set:
         parents = window_parents(proc)
+        index = proc_index(proc)
         out: set = set()
-        for n in walk(proc.body):
-            if isinstance(n, (Assign, Reduce)):
-                out.update(alias_chain(parents, n.name))
-            elif isinstance(n, Call):
-                for i, a in enumerate(n.args):
-                    buf = arg_buffer(a)
-                    if buf is not None and self.param_written(n.proc, i):
-                        out.update(alias_chain(parents, buf))
+        for n in index.writes:
+            out.update(alias_chain(parents, n.name))
+        for n in index.calls:
+            for i, a in enumerate(n.args):
+                buf = arg_buffer(a)
+                if buf is not None and self.param_written(n.proc, i):
+                    out.update(alias_chain(parents, buf))
         return out
 
 
@@ -147,8 +185,8 @@ def restrict_params(closure: list[ProcDef]) -> dict[int, set]:
         if p.instr is not None:
             continue
         parents = window_parents(p)
-        for n in walk(p.body):
-            if not isinstance(n, Call) or id(n.proc) not in allowed:
+        for n in proc_index(p).calls:
+            if id(n.proc) not in allowed:
                 continue
             roots = [arg_buffer(a) for a in n.args]
             roots = [None if r is None else alias_chain(parents, r)[-1] for r in roots]
@@ -161,17 +199,6 @@ def restrict_params(closure: list[ProcDef]) -> dict[int, set]:
 # --------------------------------------------------------------------------- uses
 
 
-def mentions(node) -> set:
-    """Buffer names a statement or expression refers to (reads, writes, windows, strides)."""
-    out = set()
-    for n in walk(node):
-        if isinstance(n, (Read, WindowExpr, StrideExpr, Assign, Reduce, Alloc, Free)):
-            out.add(n.name)
-        elif isinstance(n, WindowStmt):
-            out.add(n.name)
-    return out
-
-
 def _own_mentions(s):
     for n in header_nodes(s):
         if isinstance(n, (Read, WindowExpr, StrideExpr, Assign, Reduce, Alloc, Free, WindowStmt)):
@@ -182,21 +209,14 @@ def _own_mentions(s):
 _MENTIONS = StmtSummary(_own_mentions)
 
 
-def value_uses(stmts) -> set:
+def value_uses(p: ProcDef) -> set:
     """Names whose C variable is evaluated (not only assigned): reads, windows, call args."""
-    out = set()
-    for n in walk(tuple(stmts)):
-        if isinstance(n, (Read, WindowExpr, StrideExpr)):
-            out.add(n.name)
-    return out
+    return proc_index(p).value_used
 
 
-def config_uses(node) -> set:
-    out = set()
-    for n in walk(node):
-        if isinstance(n, (ReadConfig, WriteConfig)):
-            out.add(n.config)
-    return out
+def config_uses(p: ProcDef) -> set:
+    """The configs whose fields ``p``'s body reads or writes."""
+    return proc_index(p).configs
 
 
 def insert_frees(body: tuple, parents: dict) -> tuple:

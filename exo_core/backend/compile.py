@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..ir.nodes import Alloc, ProcDef
-from ..ir.visit import walk
+from ..ir.nodes import ProcDef
 from ..memory import DRAM
-from .analyses import call_closure
+from .analyses import call_closure, proc_index
 from .emit_stmts import ProcEmitter
 from .library import HELPERS, Library
 
@@ -30,15 +29,11 @@ def _parallel_checker():
     return check_parallel_loops
 
 
-def _has_par_loop(p: ProcDef) -> bool:
-    return any(getattr(n, "loop_mode", None) == "par" for n in walk(p.body))
-
-
 def _memories(closure: list[ProcDef]) -> list:
     mems = set()
     for p in closure:
         mems.update(a.mem or DRAM for a in p.args if a.type.is_numeric())
-        mems.update(n.mem or DRAM for n in walk(p.body) if isinstance(n, Alloc))
+        mems.update(n.mem or DRAM for n in proc_index(p).allocs)
     return sorted(mems, key=lambda m: (m.name(), m.__module__, m.__qualname__))
 
 
@@ -53,7 +48,7 @@ def compile_procs_to_strings(procs, h_file_name: str) -> tuple[str, str]:
     compiled = sorted((p for p in closure if p.instr is None), key=lambda p: p.name)
     if check is not None:
         for p in compiled:
-            if _has_par_loop(p):
+            if proc_index(p).has_par_loop:
                 check(p)
 
     public_protos, static_protos, bodies = [], [], []

@@ -51,7 +51,7 @@ class ProcEmitter(ExprEmitter, CallEmitter):
         self.ranges = RangeEnv()
         self.cur_srcinfo = None
         self.written = lib.writes.written(proc)
-        self.value_used = value_uses(proc.body)
+        self.value_used = value_uses(proc)
         self._lines: list[str] = []
         self._indent = 1
 

@@ -45,7 +45,7 @@ class Library:
     def _collect_configs(self) -> list:
         seen: dict[str, object] = {}
         for p in self.closure:
-            for c in config_uses(p.body):
+            for c in config_uses(p):
                 other = seen.get(c.name())
                 if other is not None and other is not c:
                     raise CodegenError(f"two different configs are named '{c.name()}'", p.srcinfo)
