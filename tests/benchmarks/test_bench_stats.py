@@ -39,3 +39,19 @@ def test_verdict_by_interval():
     assert verdict(1.0, 1.04) == "above"
     assert verdict(0.99, 1.01) == "level"
     assert verdict(0.95, 0.999) == "below"
+
+
+def test_compile_bench_median_of_round_ratios():
+    spec = importlib.util.spec_from_file_location(
+        "bench_compile_vs_exo", SGEMM_BENCH.parent / "compile_vs_exo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def run(parse, schedule, emit):  # import time is not part of the compile ratio
+        return {"seconds": {"import": 9.0, "parse": parse, "schedule": schedule, "emit": emit}}
+
+    exo = [run(0.1, 8.0, 0.1), run(0.1, 10.0, 0.1), run(0.1, 8.2, 0.1), run(0.2, 30.0, 0.2)]
+    ours = [run(0.01, 0.3, 0.02), run(0.01, 0.5, 0.02), run(0.01, 0.3, 0.02), run(0.01, 0.3, 0.02)]
+    # per-round ratios 8.2/0.33, 10.2/0.53, 8.4/0.33, 30.4/0.33: the middle two averaged
+    assert module._median_ratio(exo, ours) == round((8.2 / 0.33 + 8.4 / 0.33) / 2, 2)
+    assert module._median_ratio(exo[:3], ours[:3]) == round(8.2 / 0.33, 2)  # 19.2, 24.8, 25.5
