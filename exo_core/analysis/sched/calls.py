@@ -20,6 +20,7 @@ from ...ir.types import ControlType, Tensor
 from .. import logic as L
 from ..affine import Affine, ConfigAtom, StrideAtom
 from ..context import extend
+from ..fmt import Label
 from ..logic import Formula
 
 _SUMMARIES: dict = {}
@@ -108,7 +109,7 @@ def call_accesses(w, s, facts) -> None:
     name = callee.name
     for acc in summ.accesses:
         afacts = facts | frozenset(L.subst(f, mapping) for f in acc.facts)
-        where = f"{acc.what} in {name}"
+        where = Label("{} in {}".format, acc.what, name)
         if type(acc.root) is tuple:
             w._add(acc.kind, acc.root, (), afacts, where, s)
             continue
@@ -129,7 +130,7 @@ def call_accesses(w, s, facts) -> None:
         if mapped is None:
             continue
         root, ridx, what = mapped
-        w._add(acc.kind, root, ridx, afacts, f"{where} (argument {what})", s)
+        w._add(acc.kind, root, ridx, afacts, Label("{} (argument {})".format, where, what), s)
 
 
 def _fresh_bool(w, sym):
