@@ -59,7 +59,11 @@ class ProcIndex:
                 self.has_par_loop = self.has_par_loop or n.loop_mode == "par"
             if t is ReadConfig or t is WriteConfig:
                 self.configs.add(n.config)
-        self.callees = list(callees.values())
+        # every later compile of this proc shares them, so none may change them
+        self.calls, self.writes = tuple(self.calls), tuple(self.writes)
+        self.window_stmts, self.allocs = tuple(self.window_stmts), tuple(self.allocs)
+        self.value_used, self.configs = frozenset(self.value_used), frozenset(self.configs)
+        self.callees = tuple(callees.values())
 
 
 _INDEX = NodeMemo(1 << 12)
@@ -72,7 +76,7 @@ def proc_index(p: ProcDef) -> ProcIndex:
     return got
 
 
-def callees(p: ProcDef) -> list[ProcDef]:
+def callees(p: ProcDef) -> tuple:
     """The procs ``p`` calls, each once, in order of first call."""
     return proc_index(p).callees
 
@@ -209,12 +213,12 @@ def _own_mentions(s):
 _MENTIONS = StmtSummary(_own_mentions)
 
 
-def value_uses(p: ProcDef) -> set:
+def value_uses(p: ProcDef) -> frozenset:
     """Names whose C variable is evaluated (not only assigned): reads, windows, call args."""
     return proc_index(p).value_used
 
 
-def config_uses(p: ProcDef) -> set:
+def config_uses(p: ProcDef) -> frozenset:
     """The configs whose fields ``p``'s body reads or writes."""
     return proc_index(p).configs
 
