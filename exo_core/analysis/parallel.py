@@ -38,10 +38,6 @@ def check_parallel_loops(proc: ProcDef) -> None:
     _CHECKED[proc] = True
 
 
-def _passed_str(what, proc_name: str) -> str:
-    return f"{what} (passed to {proc_name})"
-
-
 class _Access:
     __slots__ = ("kind", "root", "idx", "facts", "what", "src")
 
@@ -116,7 +112,7 @@ class _RaceChecker(Walker):
                 continue
             root, idx, rfacts, what = region
             for k in kinds:
-                self._add(k, root, idx, rfacts, Label(_passed_str, what, name), s)
+                self._add(k, root, idx, rfacts, Label("{} (passed to {})".format, what, name), s)
 
     def _region(self, a, facts):
         """The locations an argument designates: (root, indices, facts) with fresh
