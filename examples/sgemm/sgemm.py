@@ -2,7 +2,7 @@
 from the three-loop nest ``sgemm_naive`` with checked primitives only.
 
 The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile ``MR x NR``
-= 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC`` = 1536 x 128 x 512 for AVX2):
+= 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC`` = 2052 x 256 x 256 for AVX2):
 
 1. ``block_for_cache``: ``i``, ``j``, ``k`` divided by ``MC``, ``NC``, ``KC`` with guarded
    tails; loop order ``ic, kc, jc`` (A panel per ``kc``, L2-sized B block per ``jc``; each
@@ -135,16 +135,19 @@ class Isa:
         return [self.load, self.store, self.bcast, self.fma] + extra
 
 
-# 6 x 16 tiles; KC x NC x MC = 512 x 128 x 1536: the kernel's A sliver (6 x 512, 12 KB) stays
-# in L1 across the 8 column tiles of a B block (512 x 128, 256 KB, in L2), the 1536-row A
-# panel (3 MB, k-major slivers: one stream each) in L3. Measured on the development host
-# (Zen 3): KC x NC = 512 x 128 against 256 x 256, 1 to 3 % faster for n = 512 .. 2048 (half
-# as many kernel calls, so half the loads and stores of C tiles); MC = 1536 against 768, 3 to
-# 5 % faster at n = 1024 (one row block: B packed once, not twice), even elsewhere. The BLIS
-# order (B panel in L3, A block in L2, B tile in L1) was no faster there: see docs/tutorial.md.
+# 6 x 16 tiles; KC x NC x MC = 256 x 256 x 2052: the kernel's A sliver (6 x 256, 6 KB) stays
+# in L1 across the 16 column tiles of a B block (256 x 256, 256 KB, in L2), the A panel
+# (2052 x 256, 2 MB, k-major slivers: one stream each) in L3; every n up to 2052 is one row
+# block, so each block of B is packed once. Measured on the development host (Zen 3), side
+# by side with KC x NC x MC = 512 x 128 x 1536: 5 to 12 % faster at n = 256 (there K = 256 was
+# the tail of a 512 block, whose packed slivers and tiles used half of every slot), 1 to 3 %
+# at 384 and 768, within 2 % either way from 512 to 2048 (512 halves the kernel calls and
+# their loads and stores of C tiles; 1 to 3 % faster at 2048 in two long runs of three). MC =
+# 1536 against 768: 3 to 5 % faster at n = 1024. The BLIS order (B panel in L3, A block in
+# L2, B tile in L1) was no faster there: see docs/tutorial.md.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps,
-               kc=512, nt=8, mt=256, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
+               kc=256, nt=16, mt=342, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no

@@ -73,13 +73,12 @@ def _compile_c(procs, tmp_path, flags):
 
 
 # square 1..67, then tall, wide and odd shapes crossing every tail of both ISAs' blockings:
-# rows (M % 6; M % 1536 for AVX2, M % 768 for AVX-512), columns (N % 16 and N % 16 > 8; N % 128
-# for AVX2, N % 512 for AVX-512), K (K % 512 for AVX2, K % 256 for AVX-512), and shapes with no
-# tail at all
+# rows (M % 6; M % 2052 for AVX2, M % 768 for AVX-512), columns (N % 16 and N % 16 > 8; N % 256
+# for AVX2, N % 512 for AVX-512), K (K % 256 for both), and shapes with no tail at all
 SHAPES = [(n, n, n) for n in range(1, 68)] + [
     (300, 7, 50), (1031, 3, 17), (5, 700, 40), (2, 1100, 3), (1, 1, 1000), (773, 35, 2),
     (257, 263, 300), (133, 1100, 513), (61, 530, 258), (96, 512, 256), (258, 129, 127), (600, 520, 1030),
-    (36, 256, 1024), (768, 128, 512), (1541, 20, 3), (1536, 128, 513), (3077, 9, 2),
+    (36, 256, 1024), (768, 128, 512), (2057, 20, 3), (2052, 256, 257), (3077, 9, 2), (1536, 128, 513),
 ]
 
 
