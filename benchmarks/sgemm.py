@@ -192,7 +192,7 @@ def run(quick: bool = False) -> dict:
             goal_size = _goal_size(n, square)
             # the goal's sizes get enough rounds for a median with a usable interval
             best, median, ratios = _time_interleaved(_pair(ours, np), n, budget * (3 if goal_size else 1),
-                                                     min_rounds=5 if quick else 15 if goal_size else 3)
+                                                     min_rounds=5 if quick else 40 if goal_size else 3)
             row = {"n": n, "exo_core_gflops": gf(n, best["exo_core"]), "numpy_gflops": gf(n, best["numpy"])}
             if n <= NAIVE_MAX and (n in square) and not (quick and n > 256):
                 row["naive_O3_gflops"] = gf(n, _time_interleaved(
