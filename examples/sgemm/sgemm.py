@@ -144,10 +144,11 @@ class Isa:
 # at 384 and 768, within 2 % either way from 512 to 2048 (512 halves the kernel calls and
 # their loads and stores of C tiles; 1 to 3 % faster at 2048 in two long runs of three). MC =
 # 1536 against 768: 3 to 5 % faster at n = 1024. The BLIS order (B panel in L3, A block in
-# L2, B tile in L1) was no faster there: see docs/tutorial.md.
+# L2, B tile in L1) was no faster there: see docs/tutorial.md. Four k steps per trip of the
+# main kernel's loop against two: 1 to 4 % faster from n = 256 to 2048.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps,
-               kc=256, nt=16, mt=342, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
+               kc=256, nt=16, mt=342, kunroll=4, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
