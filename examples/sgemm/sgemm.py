@@ -4,9 +4,11 @@ from the three-loop nest ``sgemm_naive`` with checked primitives only.
 The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile ``MR x NR``
 = 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC`` = 2052 x 256 x 256 for AVX2):
 
-1. ``block_for_cache``: ``i``, ``j``, ``k`` divided by ``MC``, ``NC``, ``KC`` with guarded
-   tails; loop order ``ic, kc, jc`` (A panel per ``kc``, L2-sized B block per ``jc``; each
-   kernel's ``MR x KC`` sliver of A stays in L1 while the column tiles of the block pass);
+1. ``merge_k_tail`` (AVX2): where ``0 < K % KC <= 128`` and ``K > KC``, the last K block
+   takes the tail (``specialize``, ``cut_loop``); ``block_for_cache``: ``i``, ``j``, ``k``
+   divided by ``MC``, ``NC``, ``KC`` with guarded tails; loop order ``ic, kc, jc`` (A panel
+   per ``kc``, L2-sized B block per ``jc``; each kernel's ``MR x KC`` sliver of A stays in
+   L1 while the column tiles of the block pass);
 2. ``tile_for_registers``: each block divided into ``MR x NR`` tiles, ``k`` inside the tile;
 3. ``shape_edges``: in the tail blocks, the column tail (one full register and a masked
    one) and the row tail (groups of 4, 2, 1 rows);
@@ -18,6 +20,9 @@ The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile 
    from it (``schedule_kernel``: ``C`` tile in registers, ``B`` row loaded, ``A``
    broadcast, FMAs; at the edges the same register tile, the lanes and rows past the edge
    computed and dropped, ``unguard``, so only the loads and stores of ``C`` are masked).
+   The full-width kernels run ``KUNROLL`` steps of ``k`` per loop trip and take ``K`` a
+   multiple of it; ``split_k_remainders`` gives the rest of a tile's ``K`` to a one-step
+   kernel.
 
 Nothing is unchecked: no ``unsafe_*`` flag, no ``add_unsafe_guard``. ``stage_mem(...,
 accum=True)`` (the kernels accumulate the tile from zero and add it to ``C``) regroups the
@@ -55,9 +60,11 @@ from exo_x86.platform import (
 from exo_core import DRAM, DRAM_STATIC, proc
 from exo_core.cursors import ForCursor, IfCursor, LiteralCursor
 from exo_core.stdlib.scheduling import (
+    SchedulingError,
     bind_expr,
     call_eqv,
     cleanup,
+    cut_loop,
     divide_dim,
     divide_loop,
     expand_dim,
@@ -75,6 +82,7 @@ from exo_core.stdlib.scheduling import (
     replace_all,
     resize_dim,
     set_memory,
+    shift_loop,
     simplify,
     specialize,
     stage_mem,
@@ -113,6 +121,7 @@ class Isa:
     nt: int = 16  # column tiles per B block: KC x NT*NR floats stay in L2
     mt: int = 128  # row tiles per A panel (MT*MR x KC floats, packed once per K block, in L3)
     kunroll: int = 2  # k iterations per loop trip in the main kernel
+    kmerge: int = 0  # a K tail of at most this many is merged into the last K block (0: never)
     pack_a: object = None  # the instr packing an MR x 8 block of A k-major (None: scalar copies)
     tail_mr: int = 4  # register rows for a row tail of at most this many rows (MR for longer ones)
     zero: object = None  # with `addback`: the C tile is accumulated from zero and added to C at
@@ -145,10 +154,12 @@ class Isa:
 # their loads and stores of C tiles; 1 to 3 % faster at 2048 in two long runs of three). MC =
 # 1536 against 768: 3 to 5 % faster at n = 1024. The BLIS order (B panel in L3, A block in
 # L2, B tile in L1) was no faster there: see docs/tutorial.md. Four k steps per trip of the
-# main kernel's loop against two: 1 to 4 % faster from n = 256 to 2048.
+# main kernel's loop against two: 1 to 4 % faster from n = 256 to 2048. A K tail of at most
+# 128 merged into the last block (KMERGE): 6 % faster at n = 384 (one block of 384, not 256 +
+# 128), within noise at the other sizes.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps,
-               kc=256, nt=16, mt=342, kunroll=4, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
+               kc=256, nt=16, mt=342, kunroll=4, kmerge=128, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
 # 6 x 32: 12 zmm accumulators, 2 loads of B and 6 broadcasts of A per 12 FMAs (the brief's
 # 12-14 for a Zen 4 core: one 512-bit FMA per cycle, 4 cycles of latency). B block KC x NC =
 # 256 x 512 floats (512 KB, half a Zen 4 L2). Not measured: the development host has no
@@ -182,17 +193,25 @@ def _tile_ref(mr: int):
     return _REFS[mr]
 
 
-def kernel_ref(mr: int, cols, rows: bool = False):
+def kernel_ref(mr: int, cols, rows: bool = False, strides: tuple[int, int] | None = None, kmult: int = 1):
     """The meaning of a tile update over ``K``: what a kernel call must compute. ``A`` is the
     packed ``mr``-row sliver, k-major (``A[k, i]``: the kernel reads it as one stream).
 
     ``cols``: an int (that many columns), or ``(lo, hi)``: ``w`` columns, ``lo < w <= hi``
     (a column tail). ``rows``: ``r <= mr`` rows (a row tail: ``A`` is still the whole
-    sliver), else all ``mr``. Named ``sgemm_tile_6x16``, ``sgemm_tile_6xw8`` (``w <= 8``),
-    ``sgemm_tile_r4xw16`` (``r <= 4``, ``8 < w <= 16``)..."""
-    key = (mr, cols, rows)
+    sliver), else all ``mr``. ``strides``: the row strides of ``A`` and ``B`` (those of the
+    packed buffers), asserted, so that the kernel's C indexes them with constants. ``kmult``:
+    ``K`` is asserted a multiple of it (a kernel doing that many ``k`` steps per loop trip
+    then has no remainder loop). Named ``sgemm_tile_6x16``, ``sgemm_tile_6xw8`` (``w <= 8``),
+    ``sgemm_tile_r4xw16`` (``r <= 4``, ``8 < w <= 16``), ``sgemm_tile_6x16_k4`` (``K % 4 ==
+    0``)..."""
+    key = (mr, cols, rows, strides, kmult)
     if key not in _REFS:
         p = _tile_ref(mr)
+        if strides is not None:
+            p = p.add_assertion(f"stride(A, 0) == {strides[0]}").add_assertion(f"stride(B, 0) == {strides[1]}")
+        if kmult > 1:
+            p = p.add_assertion(f"K % {kmult} == 0")
         fixed = {} if rows else {"r": mr}
         if isinstance(cols, tuple):
             lo, hi = cols
@@ -204,7 +223,8 @@ def kernel_ref(mr: int, cols, rows: bool = False):
         else:
             p = p.partial_eval(w=cols, **fixed)
             width = str(cols)
-        _REFS[key] = rename(p, f"sgemm_tile_{'r' if rows else ''}{mr}x{width}")
+        suffix = f"_k{kmult}" if kmult > 1 else ""
+        _REFS[key] = rename(p, f"sgemm_tile_{'r' if rows else ''}{mr}x{width}{suffix}")
     return _REFS[key]
 
 
@@ -293,8 +313,8 @@ def schedule_kernel(ref, isa: Isa, mr: int, cols, rows: bool = False, kunroll: i
         p = simplify(p)
     instrs = [isa.load, isa.store, isa.mload, isa.mstore, isa.bcast, isa.fma] if edge else isa.instrs()
     p = replace_all(p, instrs)
-    if kunroll > 1:
-        p = divide_loop(p, p.find_loop("k"), kunroll, ["ko", "ku"], tail="cut")
+    if kunroll > 1:  # no remainder loop: with one, gcc spills an accumulator in the main loop
+        p = divide_loop(p, p.find_loop("k"), kunroll, ["ko", "ku"], perfect=True)
         p = unroll_loop(p, p.find_loop("ku"))
     return simplify(unroll_loops(p))
 
@@ -303,7 +323,11 @@ def schedule_kernel(ref, isa: Isa, mr: int, cols, rows: bool = False, kunroll: i
 
 
 def _loops(p, name):
-    return p.find_loop(name, many=True)
+    """The loops named ``name`` (none: ``[]``)."""
+    try:
+        return p.find_loop(name, many=True)
+    except SchedulingError:  # find's "failed to find matches"
+        return []
 
 
 def _cond_on(cursor, size_name: str) -> bool:
@@ -319,12 +343,36 @@ def _divide(p, loop, n, names, guard: bool = False):
     return divide_loop(p, loop, n, names, tail="cut_and_guard" if guard and not exact else "cut", perfect=exact)
 
 
+def _merged_k_start(isa: Isa) -> str:
+    """Where the last K block starts when it takes the K tail (``merge_k_tail``)."""
+    return f"{isa.kc} * (K / {isa.kc}) - {isa.kc}"
+
+
+def merge_k_tail(p, isa: Isa):
+    """With ``isa.kmerge``: where ``0 < K % KC <= KMERGE`` (and ``K > KC``), the last K block
+    takes the tail, ``KC + K % KC`` long, instead of a tail block of its own: ``specialize``
+    on that, then in its branch ``cut_loop`` ``k`` before the last block, ``divide_loop`` the
+    part before it by ``KC`` (perfectly) and ``shift_loop`` the last block to start at 0.
+    A short tail of its own would pass over ``C`` once more for little work, and half fill
+    the packed buffers (``K = 384``: 8 % faster as one block than as 256 + 128)."""
+    if not isa.kmerge:
+        return p
+    kc = isa.kc
+    p = specialize(p, p.body(), f"K % {kc} > 0 and K % {kc} <= {isa.kmerge} and K > {kc}")
+    k = p.find_loop("k")  # the first: in the branch that merges
+    p = cut_loop(p, k, _merged_k_start(isa))
+    p = divide_loop(p, p.forward(k), kc, ["kc", "kk"], perfect=True)
+    return simplify(shift_loop(p, p.forward(k).next(), 0))
+
+
 def block_for_cache(p, isa: Isa):
     """Block ``i`` by ``MC = MT*MR`` rows (``ic``), ``j`` by ``NC = NT*NR`` columns (``jc``) and
     ``k`` by ``KC`` (``kc``), each with a guarded tail (``if M % MC > 0:`` ...), and order
     the loops ``ic, kc, jc, ii, jj, kk``. Moving ``k`` out is legal: every ``C[i, j]`` still
-    sums over ``k`` in increasing order; only different elements of ``C`` interleave."""
-    p = divide_loop(p, "i", isa.mc, ["ic", "ii"], tail="cut_and_guard")
+    sums over ``k`` in increasing order; only different elements of ``C`` interleave. After
+    ``merge_k_tail`` its branch has no K tail: the last K block follows the ``kc`` loop."""
+    for i in _loops(p, "i"):
+        p = divide_loop(p, i, isa.mc, ["ic", "ii"], tail="cut_and_guard")
     for ii in _loops(p, "ii"):
         p = divide_loop(p, p.forward(ii).body()[0], isa.nc, ["jc", "jj"], tail="cut_and_guard")
     for jc in _loops(p, "jc"):  # the column-block tail gets its own nest, then jc goes out
@@ -332,7 +380,8 @@ def block_for_cache(p, isa: Isa):
         p = lift_scope(p, p.forward(jc).parent().next().body()[0])
         p = reorder_loops(p, p.forward(jc).parent())  # ii jc -> jc ii
     for jj in _loops(p, "jj"):
-        p = divide_loop(p, p.forward(jj).body()[0], isa.kc, ["kc", "kk"], tail="cut_and_guard")
+        if p.forward(jj).body()[0].name() == "k":  # not divided by merge_k_tail
+            p = divide_loop(p, p.forward(jj).body()[0], isa.kc, ["kc", "kk"], tail="cut_and_guard")
     for kc in _loops(p, "kc"):  # kc out of jj, ii, and jc (or the column-block tail)
         p = fission(p, p.forward(kc).after(), n_lifts=3)
         while True:
@@ -347,12 +396,14 @@ def block_for_cache(p, isa: Isa):
         while not (isinstance(p.forward(guard).parent(), ForCursor) and p.forward(guard).parent().name() == "ic"
                    or _cond_on(p.forward(guard).parent(), "M")):
             p = lift_scope(p, guard)
-    # per row block: [kc loop, K tail, kc loop (jc tail), K tail (jc tail)] -> one of each
+    # per row block: [kc loop, K tail, kc loop (jc tail), K tail (jc tail)] -> one of each (a
+    # merged last K block stays two nests: the column blocks and the column-block tail)
     for kc in [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]:
         k_tail, kc2 = p.forward(kc).next(), p.forward(kc).next().next()
         p = reorder_stmts(p, p.forward(k_tail).as_block().expand(0, 1))
         p = fuse(p, p.forward(kc), p.forward(kc2))
-        p = fuse(p, p.forward(k_tail), p.forward(k_tail).next())
+        if isinstance(p.forward(k_tail), IfCursor):
+            p = fuse(p, p.forward(k_tail), p.forward(k_tail).next())
     return p
 
 
@@ -467,6 +518,16 @@ def _range(block, loop_name, size_name, step):
     return f"{step} * {loop_name}:{step} * {loop_name} + {step}" if block else f"{step} * ({size_name} / {step}):{size_name}"
 
 
+def _k_block(k_block, isa: Isa) -> tuple[str, int]:
+    """The range of ``k`` in ``k_block`` and its largest extent: a ``kc`` loop, the K tail's
+    guard, or else the row block around a last K block that took the tail (``merge_k_tail``)."""
+    if isinstance(k_block, ForCursor) and k_block.name() == "kc":
+        return _range(True, "kc", "K", isa.kc), isa.kc
+    if _cond_on(k_block, "K"):
+        return _range(False, "kc", "K", isa.kc), isa.kc
+    return f"{_merged_k_start(isa)}:K", isa.kc + isa.kmerge
+
+
 def pack_panels(p, isa: Isa):
     """Copy the operands of the blocks into static buffers laid out for the kernels:
 
@@ -478,26 +539,30 @@ def pack_panels(p, isa: Isa):
     * per ``jc`` block (and column-block tail), its ``KC x NC`` block of ``B`` into
       ``Bp[NT, KC, NR]``: each kernel's ``KC x NR`` tile is contiguous.
 
-    Tail blocks use the same extents (``resize_dim``: their accesses are proven within them);
-    the copies of ``B`` move whole registers."""
+    Tail blocks use the same extents (``resize_dim``: their accesses are proven within them),
+    a last K block that took the tail ``KC + KMERGE``; the copies of ``B`` move whole
+    registers."""
     mr, nr, kc, mt, nt = isa.mr, isa.nr, isa.kc, isa.mt, isa.nt
-    a_blocks = [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]
-    a_blocks += p.find("if K % _ > 0: _", many=True)
+    kcs = [lp for lp in _loops(p, "kc") if isinstance(lp.body()[0], ForCursor)]
+    # (the K block: its loop or guard, or the row block around a merged one; its statements)
+    a_blocks = [(blk, blk.body()) for blk in kcs + p.find("if K % _ > 0: _", many=True)]
+    a_blocks += [(lp.parent(), lp.next().as_block().expand(0, 1)) for lp in kcs
+                 if isinstance(lp.next(), ForCursor)]  # merged: its jc loop and jc tail
     b_blocks = _loops(p, "jc") + p.find("if N % _ > 0: _", many=True)
     staged = []
-    for n, blk in enumerate(a_blocks):
-        blk = p.forward(blk)
-        rows = _range(isinstance(blk.parent(), ForCursor), "ic", "M", isa.mc)
-        ks = _range(isinstance(blk, ForCursor), "kc", "K", kc)
-        p = stage_mem(p, blk.body(), f"A[{rows}, {ks}]", f"Ap{n}")
-        staged.append((f"Ap{n}", [mt * mr, kc]))
+    for n, (k_blk, stmts) in enumerate(a_blocks):
+        k_blk = p.forward(k_blk)
+        ks, k_extent = _k_block(k_blk, isa)
+        row_blk = k_blk.parent() if k_extent == kc else k_blk
+        rows = _range(isinstance(row_blk, ForCursor), "ic", "M", isa.mc)
+        p = stage_mem(p, p.forward(stmts), f"A[{rows}, {ks}]", f"Ap{n}")
+        staged.append((f"Ap{n}", [mt * mr, k_extent]))
     for n, blk in enumerate(b_blocks):
         blk = p.forward(blk)
-        k_blk = blk.parent()
-        ks = _range(isinstance(k_blk, ForCursor), "kc", "K", kc)
+        ks, k_extent = _k_block(blk.parent(), isa)
         cols = _range(isinstance(blk, ForCursor), "jc", "N", isa.nc)
         p = stage_mem(p, blk.body(), f"B[{ks}, {cols}]", f"Bp{n}")
-        staged.append((f"Bp{n}", [kc, nt * nr]))
+        staged.append((f"Bp{n}", [k_extent, nt * nr]))
     p = simplify(p)
     for name, extents in staged:
         p = _fix_extents(p, name, extents)
@@ -520,17 +585,41 @@ def pack_panels(p, isa: Isa):
     return p
 
 
+def split_k_remainders(p, isa: Isa):
+    """The full-width tiles' kernels do ``KUNROLL`` steps of ``k`` per loop trip and need
+    ``K`` a multiple of it. Where a tile's ``K`` (``L``) is not a literal multiple, its ``k``
+    loop is cut at ``L - L % KUNROLL``; the rest (``if L % KUNROLL > 0:``) is a tile nest of
+    its own, for a kernel of one step per trip. (With the remainder loop inside the kernel,
+    gcc spilled an accumulator in the main loop: 8 % slower at ``n = 384``.)"""
+    ku = isa.kunroll
+    if ku == 1:
+        return p
+    for kk in _loops(p, "kk") + _loops(p, "k"):
+        kk = p.forward(kk)
+        hi, cols = kk.hi(), _down(kk, 2)
+        if isinstance(hi, LiteralCursor) or not (isinstance(cols.hi(), LiteralCursor) and cols.hi().value() == isa.nr):
+            continue  # a literal K is a multiple (KC); the column tails' kernels do one step per trip
+        n = expr_to_string(hi)
+        p = cut_loop(p, kk, f"{n} - {n} % {ku}")
+        rest = p.forward(kk).next()
+        p = shift_loop(p, rest, 0)
+        p = specialize(p, p.forward(rest), f"{n} % {ku} > 0")  # (a size is never 0)
+        p = specialize(p, p.forward(kk), f"{n} >= {ku}")
+    return simplify(p)
+
+
 def use_kernels(p, isa: Isa):
     """Replace every tile nest by a call of its reference kernel, then call the vector
     kernel scheduled from that reference instead (``call_eqv`` checks the provenance)."""
-    mr, nr, vw = isa.mr, isa.nr, isa.vw
-    plan = []  # (register rows, columns, row tail?); row tails of at most TAIL_MR rows match first
+    mr, nr, vw, ku = isa.mr, isa.nr, isa.vw, isa.kunroll
+    p = split_k_remainders(p, isa)
+    plan = []  # (register rows, columns, row tail?, K multiple); row tails of at most TAIL_MR rows match first
     for m, rows in ((mr, False), (isa.tail_mr, True), (mr, True)):
-        plan += [(m, nr, rows), (m, (0, vw), rows), (m, (vw, nr), rows)]
-    for m, cols, rows in plan:
-        ref = kernel_ref(m, cols, rows)
+        plan += [(m, nr, rows, ku), (m, nr, rows, 1), (m, (0, vw), rows, 1), (m, (vw, nr), rows, 1)]
+    for m, cols, rows, kmult in dict.fromkeys(plan):  # (KUNROLL 1: the first two are one)
+        ref = kernel_ref(m, cols, rows, strides=(mr, nr), kmult=kmult)
         p = replace_all(p, ref)
-        fast = schedule_kernel(ref, isa, m, cols, rows, isa.kunroll if cols == nr else 1)
+        fast = schedule_kernel(ref, isa, m, cols, rows, kmult)
         for call in p.find(f"{ref.name()}(_)", many=True):
             p = call_eqv(p, call, fast)
     return p
@@ -539,6 +628,7 @@ def use_kernels(p, isa: Isa):
 def schedule_sgemm(isa: Isa, name: str):
     """The whole schedule: ``sgemm_naive`` -> ``name`` for ``isa``."""
     p = rename(sgemm_naive, name)
+    p = merge_k_tail(p, isa)
     p = block_for_cache(p, isa)
     p = tile_for_registers(p, isa)
     p = shape_edges(p, isa)

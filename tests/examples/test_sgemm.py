@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from exo_core import SchedulingError
+
 ROOT = Path(__file__).resolve().parents[2]
 SGEMM_PY = ROOT / "examples" / "sgemm" / "sgemm.py"
 AVX512_CFLAGS = ["-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq"]
@@ -52,7 +54,7 @@ def _assert_checked_schedule(p):
     assert "unsafe" not in trace and "add_unsafe_guard" not in trace
     assert "call_eqv" in trace and "replace_all" in trace
     text = str(p)
-    assert "DRAM_STATIC" in text and "for kk in" not in text
+    assert "DRAM_STATIC" in text and "for kk in" not in text and "for k in" not in text
     assert not any(line.strip().startswith("C[") for line in text.splitlines())
 
 
@@ -74,17 +76,26 @@ def _compile_c(procs, tmp_path, flags):
 
 # square 1..67, then tall, wide and odd shapes crossing every tail of both ISAs' blockings:
 # rows (M % 6; M % 2052 for AVX2, M % 768 for AVX-512), columns (N % 16 and N % 16 > 8; N % 256
-# for AVX2, N % 512 for AVX-512), K (K % 256 for both), and shapes with no tail at all
+# for AVX2, N % 512 for AVX-512), K (K % 256 for both; for AVX2 a tail of at most 128 merged
+# into the last block, 384 the longest, 385 not merged; K % 4 remainders of the kernels), and
+# shapes with no tail at all
 SHAPES = [(n, n, n) for n in range(1, 68)] + [
     (300, 7, 50), (1031, 3, 17), (5, 700, 40), (2, 1100, 3), (1, 1, 1000), (773, 35, 2),
     (257, 263, 300), (133, 1100, 513), (61, 530, 258), (96, 512, 256), (258, 129, 127), (600, 520, 1030),
     (36, 256, 1024), (768, 128, 512), (2057, 20, 3), (2052, 256, 257), (3077, 9, 2), (1536, 128, 513),
+    (390, 47, 384), (7, 300, 385), (2053, 33, 259), (13, 270, 641),
 ]
 
 
 def test_avx2(sg, tmp_path):
     p = sg.sgemm_avx2
     _assert_checked_schedule(p)
+    # a K tail of at most 128 goes into the last K block, whose packed buffers hold 384 k
+    text = str(p)
+    assert text.count("if K % 256 > 0 and K % 256 <= 128 and K > 256:") == 1
+    assert "f32[342, 384, 6] @ DRAM_STATIC" in text and "f32[16, 384, 16] @ DRAM_STATIC" in text
+    # the four-step kernels get K % 4 == 0; the rest of a tile's K goes to a one-step kernel
+    assert "sgemm_avx2_6x16_k4(256, " in text and "sgemm_avx2_6x16(K % 256 % 4, " in text
     _compile_c([sg.sgemm_naive, p], tmp_path, [])
     ok, reason = exo_x86.X86.can_run()
     if not ok:
@@ -134,9 +145,17 @@ def test_naive_matches_numpy(sg):
 
 def test_kernels_are_vector_code(sg):
     for isa, prefix in ((sg.AVX2_ISA, "mm256_"), (sg.AVX512_ISA, "mm512_")):
-        k = sg.schedule_kernel(sg.kernel_ref(isa.mr, isa.nr), isa, isa.mr, isa.nr, kunroll=isa.kunroll)
+        ref = sg.kernel_ref(isa.mr, isa.nr, strides=(isa.mr, isa.nr), kmult=isa.kunroll)
+        k = sg.schedule_kernel(ref, isa, isa.mr, isa.nr, kunroll=isa.kunroll)
         body = str(k)
         assert f"{prefix}fmadd_ps" in body and "for i in" not in body and "for j" not in body
+        # one loop of KUNROLL steps, no remainder loop; the packed operands' strides are constants
+        assert body.count("for ") == 1 and "for ko in seq(0, K / " in body
+        c_text = k.c_code_str()
+        assert "A.strides[0]" not in c_text and "B.strides[0]" not in c_text and "C.strides[0]" in c_text
+        # without K % KUNROLL == 0 the remainder would need a loop: the division is refused
+        with pytest.raises(SchedulingError, match="divisible"):
+            sg.schedule_kernel(sg.kernel_ref(isa.mr, isa.nr), isa, isa.mr, isa.nr, kunroll=isa.kunroll)
         for cols in ((0, isa.vw), (isa.vw, isa.nr)):
             for rows in (False, True):
                 km = str(sg.schedule_kernel(sg.kernel_ref(isa.mr, cols, rows), isa, isa.mr, cols, rows))

@@ -40,7 +40,9 @@ def test_tutorial_runs(tmp_path):
     assert "avx2_transpose_6x8_ps(Ap0[ip, 8 * ap0o:8 * ap0o + 8, 0:6]" in out
     assert "mm256_fmadd_ps(C_reg[5, 1, 0:8], a_vec[0:8], b_vec[1, 0:8])" in out
     assert "_mm256_fmadd_ps" in out  # the kernel's C
-    assert "sgemm_avx2_6x16(256, Ap0[it, 0:256, 0:6]" in out
+    assert "sgemm_avx2_6x16_k4(256, Ap0[it, 0:256, 0:6]" in out
+    assert "if K % 256 > 0 and K % 256 <= 128 and K > 256:" in out  # merge_k_tail
+    assert "if K % 256 % 4 > 0:" in out  # split_k_remainders
     assert "if M % 2052 % 6 > 4:" in out and "if N % 256 % 16 > 8:" in out  # the edges, specialized
     assert "mm256_prefix_load_ps(w - 8, C_reg[0, 1, 0:8], C[0, 8:w])" in out  # the 6 x (8 + w) kernel
     assert "sgemm_avx2 agrees with numpy" in out or "not run here:" in out
