@@ -29,7 +29,7 @@ accum=True)`` (the kernels accumulate the tile from zero and add it to ``C``) re
 floating-point sum, as Exo's does. ``exocc examples/sgemm/sgemm.py`` compiles
 ``sgemm_naive``, ``sgemm_avx2`` and ``sgemm_avx512`` (build the C with ``-mavx2 -mfma``, plus
 ``-mavx512f -mavx512vl -mavx512bw -mavx512dq`` for ``sgemm_avx512``); the two scheduled
-procs are built on first use (2 to 4 s each on the development machine with the default
+procs are built on first use (4 to 8 s each on the development machine with the default
 checks, several times that under ``EXO_CHECK=paranoid``).
 """
 
