@@ -155,8 +155,8 @@ class Isa:
 # 1536 against 768: 3 to 5 % faster at n = 1024. The BLIS order (B panel in L3, A block in
 # L2, B tile in L1) was no faster there: see docs/tutorial.md. Four k steps per trip of the
 # main kernel's loop against two: 1 to 4 % faster from n = 256 to 2048. A K tail of at most
-# 128 merged into the last block (KMERGE): 6 % faster at n = 384 (one block of 384, not 256 +
-# 128), within noise at the other sizes.
+# 128 merged into the last block (KMERGE): 4 to 6 % faster at n = 384 (one block of 384, not
+# 256 + 128), within 2 % either way at the other sizes.
 AVX2_ISA = Isa("avx2", AVX2, 8, mm256_loadu_ps, mm256_storeu_ps, mm256_broadcast_ss, mm256_fmadd_ps,
                mm256_prefix_load_ps, mm256_prefix_store_ps,
                kc=256, nt=16, mt=342, kunroll=4, kmerge=128, zero=avx2_set0_ps, addback=avx2_fmadd_memu_ps, pack_a=avx2_transpose_6x8_ps)
@@ -354,7 +354,7 @@ def merge_k_tail(p, isa: Isa):
     on that, then in its branch ``cut_loop`` ``k`` before the last block, ``divide_loop`` the
     part before it by ``KC`` (perfectly) and ``shift_loop`` the last block to start at 0.
     A short tail of its own would pass over ``C`` once more for little work, and half fill
-    the packed buffers (``K = 384``: 8 % faster as one block than as 256 + 128)."""
+    the packed buffers (``K = 384``: 4 to 6 % faster as one block than as 256 + 128)."""
     if not isa.kmerge:
         return p
     kc = isa.kc
