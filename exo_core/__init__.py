@@ -9,7 +9,7 @@ from .config import Config, config
 from .errors import *  # noqa: F403
 from .errors import ExoError, ParseFragmentError, SchedulingError
 from .extern import Extern
-from .memory import DRAM, DRAM_STACK, DRAM_STATIC, MemGenError, Memory
+from .memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE, MemGenError, Memory
 from .procedure import Procedure, instr, proc
 from .textdiff import diff
 
@@ -40,6 +40,6 @@ from .jit_compiler import jit  # noqa: E402
 
 __all__ = [
     "proc", "instr", "config", "Procedure", "Config", "Memory", "Extern", "DRAM", "DRAM_STATIC",
-    "DRAM_STACK", "compile_procs", "diff", "compile_procs_to_strings", "interpret", "jit", "SchedulingError",
+    "DRAM_STATIC_HUGE", "DRAM_STACK", "compile_procs", "diff", "compile_procs_to_strings", "interpret", "jit", "SchedulingError",
     "ParseFragmentError", "ExoError", "MemGenError", "errors", "__version__",
 ]

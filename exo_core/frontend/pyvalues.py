@@ -12,12 +12,13 @@ import numbers
 
 from ..config import Config
 from ..ir.sym import Sym
-from ..memory import DRAM, DRAM_STACK, DRAM_STATIC, Memory
+from ..memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE, Memory
 from . import meta
 from .scope import MISSING, ExoExpression, ExoSymbol
 from .uast import UConst, UInterval, URead
 
-_BUILTIN_MEMORIES = {"DRAM": DRAM, "DRAM_STATIC": DRAM_STATIC, "DRAM_STACK": DRAM_STACK}
+_BUILTIN_MEMORIES = {"DRAM": DRAM, "DRAM_STATIC": DRAM_STATIC, "DRAM_STATIC_HUGE": DRAM_STATIC_HUGE,
+                     "DRAM_STACK": DRAM_STACK}
 
 
 def src(node) -> str:

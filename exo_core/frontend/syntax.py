@@ -8,7 +8,7 @@ Nothing here is meant to be called.
 
 from __future__ import annotations
 
-from ..memory import DRAM, DRAM_STACK, DRAM_STATIC
+from ..memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE
 
 
 class _TypeStub:
@@ -65,5 +65,5 @@ exo = _Keyword()
 
 __all__ = [
     "size", "index", "stride", "R", "f16", "f32", "f64", "i8", "ui8", "ui16", "i32",
-    "seq", "par", "DRAM", "DRAM_STATIC", "DRAM_STACK", "python", "exo",
+    "seq", "par", "DRAM", "DRAM_STATIC", "DRAM_STATIC_HUGE", "DRAM_STACK", "python", "exo",
 ]

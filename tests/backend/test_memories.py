@@ -11,7 +11,7 @@ from ir.irb import ProcBuilder
 from exo_core.backend import compile_procs_to_strings
 from exo_core.errors import MemGenError
 from exo_core.ir import F32, I32
-from exo_core.memory import DRAM, DRAM_STACK, DRAM_STATIC, Memory
+from exo_core.memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE, Memory
 
 from .cbuild import Lib, compile_check
 
@@ -60,6 +60,37 @@ def test_static_and_stack_allocations(tmp_path):
     y = np.zeros(8, np.int32)
     lib.prefix(x, y)
     np.testing.assert_array_equal(y, np.cumsum(x))
+
+
+def test_static_huge_allocations(tmp_path):
+    """2 MiB-aligned static arrays, advised for huge pages once (the flag per buffer), the
+    helper emitted once; the results are those of any other memory, call after call."""
+    b = ProcBuilder("rev_huge")
+    n = 1 << 19  # 2 MiB of f32
+    x, y = b.tensor("x", F32, [n]), b.tensor("y", F32, [n])
+    big = b.alloc("big", F32, [n], DRAM_STATIC_HUGE)
+    small = b.alloc("small", F32, [2, 4], DRAM_STATIC_HUGE)
+    with b.loop("i", 0, n) as i:
+        b.assign(big[n - 1 - i], x[i])
+    with b.loop("i", 0, 8) as i:
+        b.assign(small[i // 4, i % 4], big[i])
+    with b.loop("i", 0, n) as i:
+        b.assign(y[i], big[i])
+    with b.loop("i", 0, 8) as i:
+        b.reduce(y[i], small[i // 4, i % 4])
+    lib = Lib([b.build()], tmp_path)
+    assert "static float big[524288] __attribute__((aligned(2097152)));" in lib.c
+    assert "static float small[8] __attribute__((aligned(2097152)));" in lib.c
+    assert "exo_static_huge_pages(big, sizeof big, &big_advised);" in lib.c
+    assert lib.c.count("static inline void exo_static_huge_pages(") == 1
+    assert "malloc" not in lib.c.split("void rev_huge(")[1]
+    x = np.arange(n, dtype=np.float32)
+    for _ in range(2):
+        y = np.zeros(n, np.float32)
+        lib.rev_huge(x, y)
+        want = x[::-1].copy()
+        want[:8] *= 2
+        np.testing.assert_array_equal(y, want)
 
 
 def test_free_after_last_use_in_allocating_block(tmp_path):
@@ -172,11 +203,12 @@ def test_callee_memory_may_be_a_superclass(tmp_path):
     assert (x == 1).all()
 
 
-def test_static_memory_needs_constant_extents():
+@pytest.mark.parametrize("mem", [DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK])
+def test_static_memory_needs_constant_extents(mem):
     b = ProcBuilder("bad_static")
     n = b.size("n")
-    b.alloc("t", F32, [n], DRAM_STATIC)
-    with pytest.raises(MemGenError, match="constant extents"):
+    b.alloc("t", F32, [n], mem)
+    with pytest.raises(MemGenError, match=f"{mem.name()} needs constant extents"):
         compile_procs_to_strings([b.build()], "x.h")
 
 

@@ -93,7 +93,7 @@ def test_avx2(sg, tmp_path):
     # a K tail of at most 128 goes into the last K block, whose packed buffers hold 384 k
     text = str(p)
     assert text.count("if K % 256 > 0 and K % 256 <= 128 and K > 256:") == 1
-    assert "f32[342, 384, 6] @ DRAM_STATIC" in text and "f32[16, 384, 16] @ DRAM_STATIC" in text
+    assert "f32[342, 384, 6] @ DRAM_STATIC_HUGE" in text and "f32[16, 384, 16] @ DRAM_STATIC_HUGE" in text
     # the four-step kernels get K % 4 == 0; the rest of a tile's K goes to a one-step kernel
     assert "sgemm_avx2_6x16_k4(256, " in text and "sgemm_avx2_6x16(K % 256 % 4, " in text
     _compile_c([sg.sgemm_naive, p], tmp_path, [])

@@ -36,7 +36,7 @@ def test_tutorial_runs(tmp_path):
     out = r.stdout
     assert "def sgemm(M: size, N: size, K: size" in out
     assert out.count("refused:") == 2 and "cannot prove that 'M' is divisible by 2052" in out
-    assert "Ap0: f32[342, 256, 6] @ DRAM_STATIC" in out
+    assert "Ap0: f32[342, 256, 6] @ DRAM_STATIC_HUGE" in out
     assert "avx2_transpose_6x8_ps(Ap0[ip, 8 * ap0o:8 * ap0o + 8, 0:6]" in out
     assert "mm256_fmadd_ps(C_reg[5, 1, 0:8], a_vec[0:8], b_vec[1, 0:8])" in out
     assert "_mm256_fmadd_ps" in out  # the kernel's C

@@ -25,7 +25,7 @@ def test_plugins_lists_targets_memories_and_instrs(site):
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.startswith("targets:\n  c [exo-core")
-    assert "memories: DRAM, DRAM_STATIC, DRAM_STACK" in out
+    assert "memories: DRAM, DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK" in out
     fake = out[out.index("  fake [exo-fake-target 0.1.0] - a fake target for exo-core's tests"):]
     assert "memories: FakeMem" in fake and "instrs:   1" in fake
     assert "compiler: " in fake and "-O1 -std=c11" in fake

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exo_core import DRAM, DRAM_STACK, DRAM_STATIC
+from exo_core import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE
 from exo_core.errors import PluginError
 from exo_core.plugins import Target, get_registry, load_registry, reset_registry
 from exo_core.plugins.builtin import C_TARGET
@@ -20,7 +20,7 @@ def test_builtin_target_always_present(monkeypatch):
     assert names(reg) == ["c"]
     c = reg.target("c")
     assert c is C_TARGET
-    assert c.memories == [DRAM, DRAM_STATIC, DRAM_STACK]
+    assert c.memories == [DRAM, DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK]
     assert c.distribution == "exo-core" and c.version
     assert c.cflags == ["-O2", "-std=c11"] and c.runner_kind() == "native"
     assert c.can_run() == (True, "")
