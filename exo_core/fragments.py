@@ -54,12 +54,12 @@ from .ir.types import (
     Tensor,
     Type,
 )
+from .memory import BUILTIN_MEMORIES
 
 _BUILTIN_EXTERNS = {e.name(): e for e in (getattr(_extern, n) for n in _extern.__all__) if isinstance(e, _extern.Extern)}
 _BLOCK_FIELDS = ("body", "orelse")
 # Names the parser knows by spelling: types, loop ranges, built-in memories.
-_KEYWORD_NAMES = frozenset(TYPES_BY_NAME) | {
-    "stride", "seq", "par", "DRAM", "DRAM_STATIC", "DRAM_STATIC_HUGE", "DRAM_STACK"}
+_KEYWORD_NAMES = frozenset(TYPES_BY_NAME) | {"stride", "seq", "par"} | {m.name() for m in BUILTIN_MEMORIES}
 
 
 class FormattedExprStr:

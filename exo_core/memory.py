@@ -108,8 +108,8 @@ class DRAM(Memory):
         return f"{lhs} += {rhs};"
 
 
-def _c_array(cls, qualifier: str, new_name, prim_type, shape, srcinfo) -> str:
-    """``[qualifier] T name[N];`` for constant extents (N = their product)."""
+def _c_array(cls, qualifier: str, new_name, prim_type, shape, srcinfo, attributes: str = "") -> str:
+    """``[qualifier] T name[N][attributes];`` for constant extents (N = their product)."""
     if not shape:
         return f"{qualifier}{prim_type} {new_name};"
     for s in shape:
@@ -118,7 +118,7 @@ def _c_array(cls, qualifier: str, new_name, prim_type, shape, srcinfo) -> str:
     n = 1
     for s in shape:
         n *= int(s)
-    return f"{qualifier}{prim_type} {new_name}[{n}];"
+    return f"{qualifier}{prim_type} {new_name}[{n}]{attributes};"
 
 
 class DRAM_STATIC(DRAM):
@@ -175,10 +175,10 @@ class DRAM_STATIC_HUGE(DRAM):
 
     @classmethod
     def alloc(cls, new_name, prim_type, shape, srcinfo):
-        decl = _c_array(cls, "static ", new_name, prim_type, shape, srcinfo)
         if not shape:
-            return decl
-        return (f"{decl[:-1]} __attribute__((aligned(2097152)));\n"
+            return f"static {prim_type} {new_name};"
+        decl = _c_array(cls, "static ", new_name, prim_type, shape, srcinfo, " __attribute__((aligned(2097152)))")
+        return (f"{decl}\n"
                 f"static int {new_name}_advised;\n"
                 f"exo_static_huge_pages({new_name}, sizeof {new_name}, &{new_name}_advised);")
 
@@ -203,4 +203,8 @@ class DRAM_STACK(DRAM):
         return ""
 
 
-__all__ = ["Memory", "DRAM", "DRAM_STATIC", "DRAM_STATIC_HUGE", "DRAM_STACK", "MemGenError", "generate_offset"]
+# The memories every program knows by name (the parser, fragments and the built-in target ``c``).
+BUILTIN_MEMORIES = (DRAM, DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK)
+
+__all__ = ["Memory", "DRAM", "DRAM_STATIC", "DRAM_STATIC_HUGE", "DRAM_STACK", "BUILTIN_MEMORIES", "MemGenError",
+           "generate_offset"]

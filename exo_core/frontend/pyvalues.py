@@ -12,13 +12,12 @@ import numbers
 
 from ..config import Config
 from ..ir.sym import Sym
-from ..memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE, Memory
+from ..memory import BUILTIN_MEMORIES, Memory
 from . import meta
 from .scope import MISSING, ExoExpression, ExoSymbol
 from .uast import UConst, UInterval, URead
 
-_BUILTIN_MEMORIES = {"DRAM": DRAM, "DRAM_STATIC": DRAM_STATIC, "DRAM_STATIC_HUGE": DRAM_STATIC_HUGE,
-                     "DRAM_STACK": DRAM_STACK}
+_BUILTIN_MEMORIES = {m.name(): m for m in BUILTIN_MEMORIES}
 
 
 def src(node) -> str:

@@ -7,14 +7,14 @@ loads, whatever ``EXO_DISABLE_PLUGIN_AUTOLOAD`` / ``EXO_PLUGINS`` say.
 
 from __future__ import annotations
 
-from ..memory import DRAM, DRAM_STACK, DRAM_STATIC, DRAM_STATIC_HUGE
+from ..memory import BUILTIN_MEMORIES
 from .hookspecs import hookimpl
 from .target import Target
 
 C_TARGET = Target(
     name="c",
-    description="portable C11 for the host (DRAM, DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK)",
-    memories=[DRAM, DRAM_STATIC, DRAM_STATIC_HUGE, DRAM_STACK],
+    description=f"portable C11 for the host ({', '.join(m.name() for m in BUILTIN_MEMORIES)})",
+    memories=list(BUILTIN_MEMORIES),
     cc=None,  # $CC, else cc
     cflags=["-O2", "-std=c11"],
     runner="native",
