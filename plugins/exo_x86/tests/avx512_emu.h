@@ -1,7 +1,7 @@
 /* A scalar model of the AVX-512 intrinsics the exo-x86 templates use, written from the
- * pseudo-code of Intel's Intrinsics Guide. test_x86_avx512_emu.py force-includes it (with
- * <immintrin.h> switched off) so the AVX-512 templates run, and are compared with the
- * instr bodies, on CPUs without AVX-512. It checks the templates' plumbing -- operand
+ * pseudo-code of Intel's Intrinsics Guide. The tests force-include it (x86_testutil's
+ * emulated target, with <immintrin.h> switched off) so the AVX-512 templates run, and are
+ * compared with the instr bodies, on CPUs without AVX-512. It checks the templates' plumbing -- operand
  * order, mask polarity, merge versus zero masking -- not the hardware. */
 #ifndef EXO_X86_AVX512_EMU_H
 #define EXO_X86_AVX512_EMU_H
@@ -12,6 +12,20 @@
 
 #define _IMMINTRIN_H_INCLUDED 1 /* gcc */
 #define __IMMINTRIN_H 1         /* clang */
+
+#ifdef __AVX2__
+/* Built with -mavx2 -mfma (code mixing AVX2 and AVX-512, as the AVX-512 sgemm's packing of
+ * A does): the real SSE/AVX/AVX2/FMA intrinsics, taken piecewise, as <immintrin.h> would
+ * include them, but without its AVX-512 part. */
+#include <xmmintrin.h>
+#include <emmintrin.h>
+#include <pmmintrin.h>
+#include <tmmintrin.h>
+#include <smmintrin.h>
+#include <avxintrin.h>
+#include <avx2intrin.h>
+#include <fmaintrin.h>
+#endif
 #ifndef _CMP_LT_OQ
 #define _CMP_LT_OQ 0x11
 #endif

@@ -147,13 +147,14 @@ def called_instrs(proc) -> set[str]:
 EMU_HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "avx512_emu.h")
 
 
-def emulated_avx512_target():
+def emulated_avx512_target(avx2: bool = False):
     """The ``x86_avx512_vnni`` target with the intrinsics of ``avx512_emu.h`` (a scalar model of
     Intel's pseudo-code) instead of ``<immintrin.h>``'s AVX-512: runs the AVX-512 templates on
-    any host, to compare them with the instr bodies."""
+    any host, to compare them with the instr bodies. ``avx2``: also the real AVX2 and FMA
+    intrinsics (``-mavx2 -mfma``), for code that mixes the two (the host must have them)."""
     from exo_x86.plugin import X86_AVX512_VNNI, X86Target
 
-    flags = ["-O2", "-std=c11", "-include", EMU_HEADER]
+    flags = ["-O2", "-std=c11", "-include", EMU_HEADER] + (["-mavx2", "-mfma"] if avx2 else [])
     return X86Target(name="x86_avx512_emulated", memories=list(X86_AVX512_VNNI.memories),
                      instrs=list(X86_AVX512_VNNI.instrs), cflags=flags, ldflags=["-lm"], cpu_flags=[])
 
