@@ -57,11 +57,66 @@ def cache_root(cache_dir=None) -> Path:
 
 
 def content_key(c_source: str, header: str, command: list[str]) -> str:
+    """The cache key: the C text, the command, and what the command reads besides the C text
+    (``command_inputs``), so that a changed header of a target's include directory, or a
+    changed compiler, builds anew instead of loading a stale library."""
     blob = json.dumps(
-        {"format": CACHE_FORMAT, "c": c_source, "h": header, "cmd": command, "machine": platform.machine()},
+        {"format": CACHE_FORMAT, "c": c_source, "h": header, "cmd": command, "machine": platform.machine(),
+         "inputs": command_inputs(command)},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+# the options naming a file the compiler reads (-include) or a directory it searches
+_FILE_OPTS = ("-include", "-imacros")
+_DIR_OPTS = ("-I", "-isystem", "-iquote", "-idirafter")
+# an include tree larger than this is fingerprinted by its directories' times alone
+MAX_FINGERPRINT_FILES = 4096
+
+
+def command_inputs(command: list[str]) -> list:
+    """``[path, size, mtime_ns]`` of the compiler executable, of every file the command
+    force-includes, and of every file under its include directories (a missing one as
+    ``[path, None, None]``). Stat calls only: a few per build, none of them reads a file."""
+    out = []
+    if command:
+        exe = shutil.which(command[0])
+        out.append(_stat(os.path.realpath(exe)) if exe else [command[0], None, None])
+    args = list(command[1:])
+    for i, arg in enumerate(args):
+        for opt in _FILE_OPTS + _DIR_OPTS:
+            if arg == opt and i + 1 < len(args):
+                path = args[i + 1]  # -I dir
+            elif arg.startswith(opt) and arg != opt:
+                path = arg[len(opt):]  # -Idir
+            else:
+                continue
+            path = os.path.abspath(path)
+            out += [_stat(path)] if opt in _FILE_OPTS else _tree(path)
+            break
+    return out
+
+
+def _stat(path: str) -> list:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [path, None, None]
+    return [path, st.st_size, st.st_mtime_ns]
+
+
+def _tree(root: str) -> list:
+    if not os.path.isdir(root):
+        return [[root, None, None]]
+    files, dirs = [], []
+    for here, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")  # Python's own, not C
+        dirs.append(_stat(here))
+        files += [os.path.join(here, n) for n in sorted(names)]
+        if len(files) > MAX_FINGERPRINT_FILES:
+            return dirs  # adding, removing or renaming a file still changes a directory's time
+    return [_stat(f) for f in files]
 
 
 def build_or_load(stem: str, c_source: str, header: str, target, cflags, cache_dir) -> Library:

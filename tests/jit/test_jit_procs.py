@@ -185,6 +185,29 @@ def test_second_jit_does_not_rebuild(cache):
     assert jitmod.stats["builds"] == builds + 1
 
 
+def test_changed_included_header_rebuilds(cache, tmp_path):
+    """The cache key covers what the compile command reads besides the C text: a header it
+    force-includes (``-include``) and the files of its include directories (``-I``)."""
+    forced, inc = tmp_path / "forced.h", tmp_path / "inc"
+    inc.mkdir()
+    forced.write_text("#define EXO_FORCED 1\n")
+    (inc / "model.h").write_text("#define EXO_MODEL 1\n")
+    flags = ["-include", str(forced), f"-I{inc}"]
+    first = matmul.jit(cache_dir=cache, cflags=flags)
+    assert first.build == "built"
+    assert matmul.jit(cache_dir=cache, cflags=flags).build == "memory"
+    forced.write_text("#define EXO_FORCED 2 /* changed */\n")
+    second = matmul.jit(cache_dir=cache, cflags=flags)
+    assert second.build == "built" and second.library_path != first.library_path
+    (inc / "model.h").write_text("#define EXO_MODEL 2 /* changed */\n")
+    third = matmul.jit(cache_dir=cache, cflags=flags)
+    assert third.build == "built" and third.library_path not in (first.library_path, second.library_path)
+    (inc / "extra.h").write_text("/* a new file */\n")
+    assert matmul.jit(cache_dir=cache, cflags=flags).build == "built"
+    jitmod.clear_memory_cache()
+    assert matmul.jit(cache_dir=cache, cflags=flags).build == "disk"  # unchanged since: reused
+
+
 def test_instr_is_refused(cache):
     @instr("{x}[0] = 0;")
     def zero1(x: f32[1]):
