@@ -109,7 +109,10 @@ def test_avx2(sg, tmp_path):
 
 def test_avx512(sg, tmp_path):
     """The AVX-512 schedule, instrs included, run by the reference interpreter (any host),
-    and its C compiled (not run)."""
+    its C compiled, and that C run against numpy on any host with AVX2, the AVX-512
+    intrinsics replaced by the scalar model of ``plugins/exo_x86/tests/avx512_emu.h`` (the
+    packing of ``A`` uses the real AVX2 transposes): a check of the generated C -- masks,
+    strides, edge kernels, packed buffers -- not of the hardware."""
     from exo_core import interpret
 
     p = sg.sgemm_avx512
@@ -123,34 +126,27 @@ def test_avx512(sg, tmp_path):
         want = C + A @ B
         interpret(p, M=M, N=N, K=K, A=A, B=B, C=C)
         np.testing.assert_allclose(C, want, rtol=1e-4, atol=1e-4)
+    ok, reason = exo_x86.X86.can_run()
+    if not ok:
+        pytest.skip(f"interpreted and compiled; the emulated run needs AVX2 for the packing: {reason}")
+    spec = importlib.util.spec_from_file_location(
+        "x86_testutil_for_sgemm", ROOT / "plugins" / "exo_x86" / "tests" / "x86_testutil.py")
+    testutil = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(testutil)
+    fn = p.jit(target=testutil.emulated_avx512_target(avx2=True))
+    rng = np.random.default_rng(3)
+    for M, N, K in SHAPES:
+        _check(fn, M, N, K, rng)
 
 
 def test_avx512_matches_numpy(sg):
     ok, reason = exo_x86.X86_AVX512.can_run()
     if not ok:
         pytest.skip(f"AVX-512 SGEMM not run natively: {reason} (its meaning is checked by "
-                    f"the interpreter in test_avx512, its C on the scalar model of the "
-                    f"intrinsics in test_avx512_c_emulated_matches_numpy)")
+                    f"the interpreter, its C on a scalar model of the AVX-512 intrinsics, in "
+                    f"test_avx512)")
     fn = sg.sgemm_avx512.jit()
     rng = np.random.default_rng(2)
-    for M, N, K in SHAPES:
-        _check(fn, M, N, K, rng)
-
-
-def test_avx512_c_emulated_matches_numpy(sg):
-    """The AVX-512 SGEMM's C, run on any host with AVX2: its AVX-512 intrinsics replaced by
-    the scalar model of ``plugins/exo_x86/tests/avx512_emu.h`` (its packing of ``A`` uses the
-    real AVX2 transposes). Checks the generated C -- masks, strides, edge kernels, packed
-    buffers -- against numpy, not the hardware."""
-    ok, reason = exo_x86.X86.can_run()
-    if not ok:
-        pytest.skip(f"the emulated AVX-512 SGEMM needs AVX2 for its packing: {reason}")
-    spec = importlib.util.spec_from_file_location(
-        "x86_testutil_for_sgemm", ROOT / "plugins" / "exo_x86" / "tests" / "x86_testutil.py")
-    testutil = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(testutil)
-    fn = sg.sgemm_avx512.jit(target=testutil.emulated_avx512_target(avx2=True))
-    rng = np.random.default_rng(3)
     for M, N, K in SHAPES:
         _check(fn, M, N, K, rng)
 
