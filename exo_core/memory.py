@@ -69,6 +69,13 @@ class Memory:
         raise NotImplementedError
 
     @classmethod
+    def shared_across_calls(cls) -> bool:
+        """Whether a buffer of this memory is one object that every call of the procedure
+        uses (a ``static`` array, a simulated scratchpad...) rather than its own: code
+        allocating one is not reentrant, so the JIT lets one thread at a time run it."""
+        return False
+
+    @classmethod
     def write(cls, s, lhs: str, rhs: str) -> str:
         raise MemGenError(f"cannot write to memory {cls.name()} outside an instr", getattr(s, "srcinfo", None))
 
@@ -133,6 +140,10 @@ class DRAM_STATIC(DRAM):
         return _c_array(cls, "static ", new_name, prim_type, shape, srcinfo)
 
     @classmethod
+    def shared_across_calls(cls):
+        return True
+
+    @classmethod
     def free(cls, new_name, prim_type, shape, srcinfo):
         return ""
 
@@ -185,6 +196,10 @@ class DRAM_STATIC_HUGE(DRAM):
     @classmethod
     def free(cls, new_name, prim_type, shape, srcinfo):
         return ""
+
+    @classmethod
+    def shared_across_calls(cls):
+        return True
 
 
 class DRAM_STACK(DRAM):

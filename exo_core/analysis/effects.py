@@ -25,6 +25,7 @@ from ..ir.nodes import (
     WriteConfig,
 )
 from ..ir.types import ControlType
+from ..ir.visit import walk
 
 
 class ProcEffects:
@@ -169,3 +170,35 @@ def config_reads_of(e) -> set:
     eff = ProcEffects()
     _Summary(eff, None).expr(e)
     return eff.cfg_reads
+
+
+def shared_buffer(proc: ProcDef) -> str | None:
+    """The first buffer that ``proc``, or a procedure it calls, allocates in a memory whose
+    ``shared_across_calls()`` is true (``"buffer Ap0 in DRAM_STATIC"``), else ``None``: one
+    storage for every call, so two calls must not run at the same time."""
+    seen: set = set()
+
+    def visit(q):
+        if id(q) in seen or q.instr is not None:
+            return None
+        seen.add(id(q))
+        for n in walk(q.body):
+            if type(n) is Alloc and n.mem is not None and n.mem.shared_across_calls():
+                return f"buffer {n.name.name} in {n.mem.name()}" + ("" if q is proc else f" (in {q.name})")
+            if type(n) is Call and (why := visit(n.proc)):
+                return why
+        return None
+
+    return visit(proc)
+
+
+def kept_state(proc: ProcDef) -> str | None:
+    """What calls of ``proc`` share: a ``shared_buffer``, else its configuration state
+    (``"configuration state (Cfg.field, ...)"``), else ``None``."""
+    why = shared_buffer(proc)
+    if why is None:
+        eff = proc_effects(proc)
+        fields = sorted(f"{c.name()}.{f}" for c, f in eff.cfg_reads | eff.cfg_writes)
+        if fields:
+            why = "configuration state (" + ", ".join(fields) + ")"
+    return why

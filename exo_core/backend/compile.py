@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis.effects import shared_buffer
 from ..ir.nodes import ProcDef
 from ..memory import DRAM
 from .analyses import call_closure, proc_index
@@ -55,6 +56,8 @@ def compile_procs_to_strings(procs, h_file_name: str) -> tuple[str, str]:
     for p in compiled:
         public = id(p) in public_ids
         proto, body = ProcEmitter(p, lib, public).emit()
+        if public and (shared := shared_buffer(p)):  # (configuration state is in the caller's ctxt)
+            proto = f"// Not reentrant: {shared} is shared by every call; make one call at a time.\n{proto}"
         (public_protos if public else static_protos).append(proto)
         bodies.append(body)
 

@@ -19,17 +19,25 @@ Precisions map to dtypes: ``R``/``f32`` float32, ``f16`` float16, ``f64`` float6
 int8, ``ui8`` uint8, ``ui16`` uint16, ``i32`` int32.
 
 Configuration state lives in a context struct owned by the ``JITFunction`` (zeroed at
-creation, kept across calls): ``fn.config(Cfg).field`` reads or writes a field. Calls of
-one ``JITFunction`` share that state, so do not call it from two threads at once.
+creation, kept across calls): ``fn.config(Cfg).field`` reads or writes a field.
+
+Threads: cffi releases the GIL during the C call, so calls from several threads run in
+parallel -- except calls of a procedure that keeps state between calls (configuration
+state, or a buffer, in it or in a procedure it calls, of a memory whose
+``shared_across_calls()`` is true, such as ``DRAM_STATIC``): those take one process-wide
+lock, one call at a time, since their state would race. ``fn.shared_state`` says why
+(``None`` for a procedure without such state).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 
 from .. import ir
+from ..analysis.effects import kept_state
 from ..errors import JITError
 from ._args import (
     arg_specs,
@@ -86,6 +94,11 @@ def jit(proc, target=None, *, cflags=None, cache_dir=None) -> JITFunction:
     return JITFunction(proc, tgt, lib, specs, c_source, header)
 
 
+# Held around every call of a procedure with state kept between calls: static buffers are
+# one per library, a plugin's simulated state may be one per process, so one lock for all.
+_SHARED_STATE_LOCK = threading.Lock()
+
+
 def clear_memory_cache() -> None:
     """Forget libraries loaded in this process (the disk cache is untouched)."""
     from ._build import _LOADED
@@ -118,6 +131,8 @@ class JITFunction:
             self._ctxt = self._ffi.new(ctx_type)  # zero-initialised
         else:
             self._ctxt = self._ffi.NULL
+        self.shared_state = kept_state(p)
+        self._lock = _SHARED_STATE_LOCK if self.shared_state else None
         self.__doc__ = f"{p.name}({', '.join(f'{s.name}: {s.decl}' for s in specs)}) compiled for {target.name}"
 
     def _check_signature(self):
@@ -175,7 +190,11 @@ class JITFunction:
             arrays[s.index] = arr
         check_preds(self._ir, env, strides, self._read_config)
         check_overlaps(name, specs, arrays)
-        self._func(self._ctxt, *c_args)
+        if self._lock is None:
+            self._func(self._ctxt, *c_args)
+        else:
+            with self._lock:
+                self._func(self._ctxt, *c_args)
 
     def _sizes_desc(self, s, env) -> str:
         used = []

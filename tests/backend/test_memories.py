@@ -93,6 +93,34 @@ def test_static_huge_allocations(tmp_path):
         np.testing.assert_array_equal(y, want)
 
 
+def test_header_says_which_functions_are_not_reentrant():
+    """A public function whose code (or a callee's) allocates in a memory shared across calls
+    gets a comment naming the buffer above its prototype; one without, none."""
+    def with_buffer(name, mem):
+        b = ProcBuilder(name)
+        x = b.tensor("x", F32, [4])
+        t = b.alloc("t", F32, [4], mem)
+        with b.loop("i", 0, 4) as i:
+            b.assign(t[i], x[i])
+            b.assign(x[i], t[i])
+        return b.build()
+
+    static, stack = with_buffer("uses_static", DRAM_STATIC), with_buffer("uses_stack", DRAM_STACK)
+    b = ProcBuilder("calls_static")
+    b.call(static, b.tensor("x", F32, [4]))
+    _, h = compile_procs_to_strings([static, stack, b.build()], "x.h")
+    lines = h.splitlines()
+    notes = {lines[i + 1].split("(")[0].removeprefix("// "): line for i, line in enumerate(lines)
+             if line.startswith("// Not reentrant")}
+    assert notes == {
+        "uses_static": "// Not reentrant: buffer t in DRAM_STATIC is shared by every call; make one call at a time.",
+        "calls_static": "// Not reentrant: buffer t in DRAM_STATIC (in uses_static) is shared by every call; "
+                        "make one call at a time.",
+    }
+    assert DRAM_STATIC.shared_across_calls() and DRAM_STATIC_HUGE.shared_across_calls()
+    assert not DRAM.shared_across_calls() and not DRAM_STACK.shared_across_calls()
+
+
 def test_free_after_last_use_in_allocating_block(tmp_path):
     b = ProcBuilder("frees")
     n = b.size("n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 import exo_core
 import exo_core.jit_compiler as jitmod
-from exo_core import config, instr, proc
+from exo_core import DRAM_STATIC, DRAM_STATIC_HUGE, config, instr, proc
 from exo_core.errors import JITError
 from exo_core.plugins import reset_registry
 
@@ -170,6 +171,62 @@ def test_config_state_through_calls(cache):
     ap.config(Gain).g = 0.5
     ap(2, x)
     assert x.tolist() == [1.5, 3]
+
+
+@proc
+def through_static(n: size, x: f32[n], y: f32[n]):
+    assert n <= 65536
+    buf: f32[65536] @ DRAM_STATIC
+    for i in seq(0, n):
+        buf[i] = x[i]
+    for i in seq(0, n):
+        y[i] = buf[i] * 2.0
+
+
+@proc
+def calls_static(n: size, x: f32[n], y: f32[n]):
+    assert n <= 65536
+    through_static(n, x, y)
+
+
+@proc
+def huge_scratch(n: size, x: f32[n]):
+    assert n <= 16
+    t: f32[16] @ DRAM_STATIC_HUGE
+    for i in seq(0, n):
+        t[i] = x[i]
+        x[i] = t[i] + 1.0
+
+
+def test_state_kept_between_calls_is_named(cache):
+    assert matmul.jit(cache_dir=cache).shared_state is None
+    assert through_static.jit(cache_dir=cache).shared_state == "buffer buf in DRAM_STATIC"
+    assert calls_static.jit(cache_dir=cache).shared_state == "buffer buf in DRAM_STATIC (in through_static)"
+    assert huge_scratch.jit(cache_dir=cache).shared_state == "buffer t in DRAM_STATIC_HUGE"
+    assert set_then_apply.jit(cache_dir=cache).shared_state == "configuration state (Gain.g)"
+
+
+@pytest.mark.parametrize("p", [through_static, calls_static], ids=["static", "callee"])
+def test_static_buffers_are_not_raced_by_threads(cache, p):
+    """cffi releases the GIL during a call: without the JIT's lock, two threads would share
+    the one static buffer and read each other's values (seen: most calls wrong)."""
+    fn = p.jit(cache_dir=cache)
+    n, wrong = 65536, []
+
+    def work(seed):
+        x = np.full(n, float(seed), np.float32)
+        y = np.empty(n, np.float32)
+        for _ in range(150):
+            fn(n, x, y)
+            if not (y == 2.0 * seed).all():
+                wrong.append(seed)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
 
 
 def test_second_jit_does_not_rebuild(cache):
