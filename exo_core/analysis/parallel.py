@@ -8,7 +8,9 @@ local to the iteration renamed) the solver must prove the locations differ. Redu
 race too (C ``+=`` is not atomic). Locations are buffer elements (resolved through
 windows to the root buffer), scalars and config fields; a call contributes its whole
 argument windows with the callee's summary effects. Allocations inside the body are
-private per iteration. The body may not write a config field the bounds read.
+private per iteration, except in a memory ``shared_across_calls()`` (a ``static`` array is
+one for all threads: its accesses are checked like any shared buffer's), and the body may
+call no procedure allocating in one. The body may not write a config field the bounds read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..ir.types import ControlType
 from . import logic as L
 from .affine import Affine, ConfigAtom
 from .context import Walker, extend
-from .effects import config_reads_of, config_writes, proc_effects
+from .effects import config_reads_of, config_writes, proc_effects, shared_buffer
 from .fmt import Label, expr_str, lvalue_str, model_str
 from .solver import SOLVER
 
@@ -56,6 +58,7 @@ class _RaceChecker(Walker):
         self.solver = solver
         self.accesses: list | None = None
         self.allocs: list = []
+        self.shared_allocs: dict = {}  # Sym -> memory name, for messages
 
     def src(self, node):
         s = getattr(node, "srcinfo", NULL_SRC)
@@ -90,11 +93,18 @@ class _RaceChecker(Walker):
         self._add("write", (s.config, s.field), (), facts, f"{s.config.name()}.{s.field}", s)
 
     def on_alloc(self, s, facts) -> None:
-        self.allocs.append(s.name)
+        if s.mem is not None and s.mem.shared_across_calls():  # one static array for every thread
+            self.shared_allocs[s.name] = s.mem.name()
+        else:
+            self.allocs.append(s.name)
 
     def on_call(self, s, facts) -> None:
         if self.accesses is None:
             return
+        shared = shared_buffer(s.proc)
+        if shared is not None:
+            raise CodegenError(f"parallel loop body calls {s.proc.name}, whose {shared} is shared by "
+                               "every call: the iterations would race on it", self.src(s))
         eff = proc_effects(s.proc)
         name = s.proc.name
         for key in eff.cfg_reads:
@@ -233,9 +243,11 @@ class _RaceChecker(Walker):
                 rest = model_str(r.model, [k for k in r.model if k is not s.iter and k not in
                                            {next(iter(v.leaves())) for v in mapping.values()}])
                 when += f", when {rest})" if rest else ")"
+        mem = self.shared_allocs.get(a.root)
+        shared = f"; {a.root.name} is in {mem}, one buffer for every iteration" if mem else ""
         raise CodegenError(
             f"parallel loop over {it} may race: {a.what} ({a.kind}, {_line(a.src)}) in one iteration "
-            f"and {b.what} ({b.kind}, {_line(b.src)}) in another may touch the same location{when}",
+            f"and {b.what} ({b.kind}, {_line(b.src)}) in another may touch the same location{when}{shared}",
             self.src(s))
 
 

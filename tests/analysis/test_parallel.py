@@ -8,6 +8,7 @@ from ir.irb import *
 from exo_core.analysis.parallel import check_parallel_loops
 from exo_core.config import Config
 from exo_core.errors import CodegenError
+from exo_core.memory import DRAM_STATIC, DRAM_STATIC_HUGE
 
 
 def races(p, pattern=r"may race", line=None):
@@ -98,6 +99,36 @@ def test_shared_allocation_races(v):
     body = [loop(j, 0, 16, [assign(t[j], A[i, j])])]
     at(35)
     races(proc("f", [n, A], [alloc(t), par(i, 0, n, body)]), r"t\[j\]", 35)
+
+
+@pytest.mark.parametrize("mem", [DRAM_STATIC, DRAM_STATIC_HUGE])
+def test_static_allocation_in_the_body_is_shared(v, mem):
+    """A static array allocated inside the body is one array for every thread, not one per
+    iteration: its writes race like those of a buffer allocated outside."""
+    n, x, A, i, j = v
+    t = Var("t", ten(F32, 16), mem)
+    body = [alloc(t), loop(j, 0, 16, [assign(t[j], A[i, j])]),
+            loop(j, 0, 16, [assign(A[i, j], t[15 - j])])]
+    at(38)
+    msg = races(proc("f", [n, A], [par(i, 0, n, body)]), r"t\[j\] \(write", 38)
+    assert msg.endswith(f"; t is in {mem.name()}, one buffer for every iteration")
+    only_read = [alloc(Var("u", ten(F32, 16), mem)), loop(j, 0, 16, [assign(A[i, j], 0.0)])]
+    check_parallel_loops(proc("f", [n, A], [par(i, 0, n, only_read)]))
+
+
+def test_calling_a_procedure_with_a_static_buffer_is_refused(v):
+    n, x, A, i, j = v
+    y, t, k = Var("y", ten(F32, 16, window=True)), Var("t", ten(F32, 16), DRAM_STATIC), Var("k", INDEX)
+    helper = proc("helper", [y], [alloc(t), loop(k, 0, 16, [assign(t[k], y[k])]),
+                                  loop(k, 0, 16, [assign(y[k], t[15 - k])])])
+    at(39)
+    c = call(helper, A[i, 0:16])
+    races(proc("f", [n, A], [par(i, 0, n, [c])]),
+          r"parallel loop body calls helper, whose buffer t in DRAM_STATIC is shared by every call", 39)
+    outer = proc("outer", [y], [call(helper, y)])
+    at(40)
+    c = call(outer, A[i, 0:16])
+    races(proc("f", [n, A], [par(i, 0, n, [c])]), r"calls outer, whose buffer t in DRAM_STATIC \(in helper\)", 40)
 
 
 def test_window_statement_resolves_to_source(v):
