@@ -1,5 +1,7 @@
-"""SGEMM, ``C += A @ B`` in single precision for any ``M, N, K`` (row-major), scheduled
-from the three-loop nest ``sgemm_naive`` with checked primitives only.
+"""SGEMM, ``C += A @ B`` in single precision for any ``M, N, K``, scheduled from the
+three-loop nest ``sgemm_naive`` with checked primitives only. The operands are row-major
+windows with any row strides (BLAS's ``lda``, ``ldb``, ``ldc``): submatrices and padded
+rows need no copy; the elements of a row are contiguous (``stride(A, 1) == 1``...).
 
 The schedule (``docs/tutorial.md`` walks it step by step), for an ``Isa`` (tile ``MR x NR``
 = 6 x 16 for AVX2, 6 x 32 for AVX-512; blocks ``MC x NC x KC`` = 2052 x 256 x 256 for AVX2):
@@ -95,7 +97,10 @@ __all__ = ["sgemm_naive", "sgemm_avx2", "sgemm_avx512"]  # noqa: F822 (the last 
 
 
 @proc
-def sgemm_naive(M: size, N: size, K: size, A: f32[M, K] @ DRAM, B: f32[K, N] @ DRAM, C: f32[M, N] @ DRAM):
+def sgemm_naive(M: size, N: size, K: size, A: [f32][M, K] @ DRAM, B: [f32][K, N] @ DRAM, C: [f32][M, N] @ DRAM):
+    assert stride(A, 1) == 1
+    assert stride(B, 1) == 1
+    assert stride(C, 1) == 1
     for i in seq(0, M):
         for j in seq(0, N):
             for k in seq(0, K):

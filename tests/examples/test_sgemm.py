@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from exo_core import SchedulingError
+from exo_core.errors import JITError
 
 ROOT = Path(__file__).resolve().parents[2]
 SGEMM_PY = ROOT / "examples" / "sgemm" / "sgemm.py"
@@ -36,15 +37,30 @@ def sg():
     return module
 
 
-def _check(fn, M, N, K, rng, rtol=2e-5):
-    A = rng.standard_normal((M, K)).astype(np.float32)
-    B = rng.standard_normal((K, N)).astype(np.float32)
-    C = rng.standard_normal((M, N)).astype(np.float32)
+def _check(fn, M, N, K, rng, rtol=2e-5, pad=0):
+    """``fn`` against numpy; with ``pad``, each operand a window into a larger array (its
+    rows ``pad`` to ``3 * pad`` elements longer, starting at an offset), whose frame must
+    stay untouched."""
+    def operand(rows, cols, k):
+        if not pad:
+            return None, rng.standard_normal((rows, cols)).astype(np.float32)
+        whole = rng.standard_normal((rows + 2, cols + pad * k)).astype(np.float32)
+        return whole, whole[1:rows + 1, pad:pad + cols]
+
+    (_, A), (_, B), (whole_c, C) = operand(M, K, 2), operand(K, N, 3), operand(M, N, 1)
+    frame = None if whole_c is None else whole_c.copy()
     want = C.astype(np.float64) + A.astype(np.float64) @ B.astype(np.float64)
     fn(M, N, K, A, B, C)
     scale = 1.0 + np.abs(A).astype(np.float64) @ np.abs(B).astype(np.float64) + np.abs(C)
     err = np.max(np.abs(C - want) / scale)
     assert err < rtol, f"{M}x{N}x{K}: max relative error {err:.2e}"
+    if frame is not None:
+        frame[1:M + 1, pad:pad + N] = C
+        np.testing.assert_array_equal(whole_c, frame)  # nothing written outside C's window
+
+
+# operands as windows of larger arrays (row strides are run-time values: BLAS's lda, ldb, ldc)
+STRIDED = [(7, 37, 5, 1), (300, 257, 513, 3), (64, 64, 64, 16), (13, 600, 300, 5), (2053, 33, 259, 2)]
 
 
 def _assert_checked_schedule(p):
@@ -105,6 +121,8 @@ def test_avx2(sg, tmp_path):
     rng = np.random.default_rng(1)
     for M, N, K in SHAPES:
         _check(fn, M, N, K, rng)
+    for M, N, K, pad in STRIDED:
+        _check(fn, M, N, K, rng, pad=pad)
 
 
 def test_avx512(sg, tmp_path):
@@ -137,6 +155,8 @@ def test_avx512(sg, tmp_path):
     rng = np.random.default_rng(3)
     for M, N, K in SHAPES:
         _check(fn, M, N, K, rng)
+    for M, N, K, pad in STRIDED:
+        _check(fn, M, N, K, rng, pad=pad)
 
 
 def test_avx512_matches_numpy(sg):
@@ -156,6 +176,11 @@ def test_naive_matches_numpy(sg):
     rng = np.random.default_rng(3)
     for M, N, K in [(1, 1, 1), (5, 7, 3), (33, 17, 65)]:
         _check(fn, M, N, K, rng)
+        _check(fn, M, N, K, rng, pad=2)
+    # rows must be contiguous: a column-strided view is refused before any C runs
+    A, B, C = (np.zeros((4, 8), np.float32)[:, ::2] for _ in range(3))
+    with pytest.raises(JITError, match=r"stride\(A, 1\) == 1"):
+        fn(4, 4, 4, A, B, C)
 
 
 def test_kernels_are_vector_code(sg):
