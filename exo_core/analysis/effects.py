@@ -176,20 +176,26 @@ def shared_buffer(proc: ProcDef) -> str | None:
     """The first buffer that ``proc``, or a procedure it calls, allocates in a memory whose
     ``shared_across_calls()`` is true (``"buffer Ap0 in DRAM_STATIC"``), else ``None``: one
     storage for every call, so two calls must not run at the same time."""
+    return shared_buffer_in(proc.body)
+
+
+def shared_buffer_in(stmts) -> str | None:
+    """``shared_buffer`` for a block: a buffer it allocates, or a procedure it calls
+    allocates (``"buffer t in DRAM_STATIC (in helper)"``), in a memory shared across calls.
+    Such a buffer is one storage for every run of the block, not one per run."""
     seen: set = set()
 
-    def visit(q):
-        if id(q) in seen or q.instr is not None:
-            return None
-        seen.add(id(q))
-        for n in walk(q.body):
+    def visit(body, where: str):
+        for n in walk(body):
             if type(n) is Alloc and n.mem is not None and n.mem.shared_across_calls():
-                return f"buffer {n.name.name} in {n.mem.name()}" + ("" if q is proc else f" (in {q.name})")
-            if type(n) is Call and (why := visit(n.proc)):
-                return why
+                return f"buffer {n.name.name} in {n.mem.name()}{where}"
+            if type(n) is Call and n.proc.instr is None and id(n.proc) not in seen:
+                seen.add(id(n.proc))
+                if why := visit(n.proc.body, f" (in {n.proc.name})"):
+                    return why
         return None
 
-    return visit(proc)
+    return visit(tuple(stmts), "")
 
 
 def kept_state(proc: ProcDef) -> str | None:

@@ -73,10 +73,18 @@ def set_memory(p: ProcDef, kind: str, at, mem):
     """Put an allocation or a buffer argument in memory ``mem`` (a ``Memory`` subclass).
     The values computed do not change. Not checked here: the backend refuses plain C
     reads and writes of a memory whose ``can_read()`` is False, and calls passing a
-    buffer to a parameter in an incompatible memory."""
+    buffer to a parameter in an incompatible memory. Refused: a memory shared across calls
+    (``DRAM_STATIC``...) for an allocation inside a ``par`` loop."""
     sym, typ, _ = _decl(p, kind, at)
     if not typ.is_numeric():
         raise SchedulingError(f"{_what(sym, kind)} is a control value: it has no memory")
+    if kind != "arg" and mem.shared_across_calls():
+        for k in range(len(at)):
+            loop = node_at(p, at[:k])
+            if type(loop) is For and loop.loop_mode == "par":
+                raise SchedulingError(
+                    f"{_what(sym, kind)} is allocated inside the parallel loop over {loop.iter.name}: "
+                    f"{mem.name()} is one buffer for every thread, which its iterations would share")
     return _redeclare(p, kind, at, mem=mem), fw.identity
 
 

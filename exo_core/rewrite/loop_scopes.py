@@ -10,7 +10,7 @@ malformed requests raise ``SchedulingError``.
 
 from __future__ import annotations
 
-from ..analysis.effects import config_reads_of, config_writes
+from ..analysis.effects import config_reads_of, config_writes, shared_buffer_in
 from ..errors import InvalidCursorError, SchedulingError
 from ..ir import (
     BOOL,
@@ -540,9 +540,15 @@ def _expr_text(e) -> str:
 
 def parallelize_loop(p: ProcDef, loop_path: tuple):
     """Make the loop ``par``. Checked: different iterations touch no common location unless
-    both only read (reductions race too), and the body does not change the bounds."""
+    both only read (reductions race too), the body does not change the bounds, and it
+    allocates no buffer in a memory shared across calls (a ``static`` array is one for
+    every thread), nor calls a procedure that does."""
     loop = _loop(p, loop_path, "loop_cursor")
     if loop.loop_mode != "par":
+        shared = shared_buffer_in(loop.body)
+        if shared is not None:
+            raise SchedulingError(f"the body of the loop over {loop.iter.name} uses {shared}: one buffer "
+                                  "for every thread, so parallel iterations would share it")
         _sched().check_no_loop_carried(p, loop_path)
     from ..ir.paths import replace_at
 

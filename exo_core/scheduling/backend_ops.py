@@ -28,7 +28,8 @@ def _buffer(proc, cursor, what: str):
 def set_memory(proc, cursor, memory_type):
     """Put an allocation or a buffer argument in ``memory_type`` (a ``Memory`` subclass).
     The compiled code uses the memory's C hooks; plain C reads and writes of a memory
-    whose ``can_read()`` is False are refused when compiling."""
+    whose ``can_read()`` is False are refused when compiling. Refused: a memory shared
+    across calls (``DRAM_STATIC``...) for an allocation inside a ``par`` loop."""
     kind, at = _buffer(proc, cursor, "cursor")
     if not (isinstance(memory_type, type) and issubclass(memory_type, Memory)):
         raise A.ArgError(f"argument 'memory_type': expected a Memory subclass, got {memory_type!r}")

@@ -96,7 +96,9 @@ def specialize(proc, block, conds):
 
 @primitive
 def parallelize_loop(proc, loop_cursor):
-    """Make a loop ``par`` (an OpenMP parallel loop); refused unless iterations are independent."""
+    """Make a loop ``par`` (an OpenMP parallel loop); refused unless iterations are independent
+    and the body allocates no static buffer (``DRAM_STATIC``...), itself or in a callee:
+    that is one buffer for every thread."""
     return R.parallelize_loop(proc._ir, A.loop_arg(proc, loop_cursor, "loop_cursor"))
 
 

@@ -75,9 +75,23 @@ def test_set_memory_alloc_and_arg():
     agree(fixed, p)
 
 
+@proc
+def per_row_par(n: size, x: f32[n, 8], y: f32[n, 8]):
+    for i in par(0, n):
+        t: f32[8]
+        for j in seq(0, 8):
+            t[j] = x[i, j]
+        for j in seq(0, 8):
+            y[i, j] = t[7 - j]
+
+
 def test_set_memory_refusals():
     refused(set_memory, fixed, "t", int, words=["Memory subclass"])
     refused(set_memory, two_pass, "n", DRAM_STACK, words=["control value"])
+    # a static array inside a parallel loop would be one buffer for every thread
+    refused(set_memory, per_row_par, "t", DRAM_STATIC,
+            words=["buffer t is allocated inside the parallel loop over i", "DRAM_STATIC is one buffer for every thread"])
+    agree(per_row_par, set_memory(per_row_par, "t", DRAM_STACK))  # on the stack: one per thread
 
 
 def test_backend_refuses_plain_c_access_to_unreadable_memory():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exo_core import DRAM, CodegenError, config, proc
+from exo_core import DRAM, DRAM_STATIC, CodegenError, config, proc
 from exo_core.errors import InvalidCursorError
 from exo_core.scheduling import lift_scope, parallelize_loop, reorder_loops
 
@@ -390,6 +390,39 @@ def test_backend_refuses_nested_race():
     # Exo's backend check only looked at top-level par loops
     with pytest.raises(CodegenError, match="race"):
         nested_race_par.c_code_str()
+
+
+@proc
+def through_static_row(x: [f32][8], y: [f32][8]):
+    t: f32[8] @ DRAM_STATIC
+    for j in seq(0, 8):
+        t[j] = x[j]
+    for j in seq(0, 8):
+        y[j] = t[7 - j]
+
+
+@proc
+def static_in_body(n: size, x: f32[n, 8], y: f32[n, 8]):
+    for i in seq(0, n):
+        t: f32[8] @ DRAM_STATIC
+        for j in seq(0, 8):
+            t[j] = x[i, j]
+        for j in seq(0, 8):
+            y[i, j] = t[7 - j]
+
+
+@proc
+def static_in_callee(n: size, x: f32[n, 8], y: f32[n, 8]):
+    for i in seq(0, n):
+        through_static_row(x[i, :], y[i, :])
+
+
+def test_parallelize_refuses_static_buffers():
+    """Each iteration has its own ``t`` in the language; a static C array is one for all
+    threads, so the parallel loop would race on it (directly or inside a callee)."""
+    refused(parallelize_loop, static_in_body, "i", words=("uses buffer t in DRAM_STATIC:", "every thread"))
+    refused(parallelize_loop, static_in_callee, "i",
+            words=(r"uses buffer t in DRAM_STATIC \(in through_static_row\)",))
 
 
 def test_parallelize_keeps_invalid_cursor_errors():
