@@ -10,7 +10,7 @@ malformed requests raise ``SchedulingError``.
 
 from __future__ import annotations
 
-from ..analysis.effects import config_reads_of, config_writes, shared_buffer_in
+from ..analysis.effects import config_reads_of, config_writes
 from ..errors import InvalidCursorError, SchedulingError
 from ..ir import (
     BOOL,
@@ -163,7 +163,7 @@ def _interchange(p: ProcDef, q: tuple):
         # they run in parallel across all of them
         sched = _sched()
         try:
-            sched.check_no_loop_carried(result[0], q)
+            sched.check_parallel(result[0], q)
         except sched.CheckFailed as err:
             raise SchedulingError(f"{where(inner)} is par and would become the outer loop, running its "
                                   f"iterations for all {outer.iter.name} in parallel: {err}") from None
@@ -431,7 +431,7 @@ def _fuse_loops(p, path1, path2, l1: For, l2: For, unchecked: bool):
     new = splice(p, parent, field, a, a + 2, (fused,))
     if fused.loop_mode == "par" and not unchecked:
         try:
-            sched.check_no_loop_carried(new, path1)
+            sched.check_parallel(new, path1)
         except sched.CheckFailed as err:
             raise SchedulingError(f"the fused loop would be par but its iterations are not independent: {err}") from None
     return new, fw.after_splice(parent, field, a, a + 2, 1, _moves(table))
@@ -545,11 +545,7 @@ def parallelize_loop(p: ProcDef, loop_path: tuple):
     every thread), nor calls a procedure that does."""
     loop = _loop(p, loop_path, "loop_cursor")
     if loop.loop_mode != "par":
-        shared = shared_buffer_in(loop.body)
-        if shared is not None:
-            raise SchedulingError(f"the body of the loop over {loop.iter.name} uses {shared}: one buffer "
-                                  "for every thread, so parallel iterations would share it")
-        _sched().check_no_loop_carried(p, loop_path)
+        _sched().check_parallel(p, loop_path)
     from ..ir.paths import replace_at
 
     return replace_at(p, loop_path, loop.update(loop_mode="par")), fw.identity

@@ -7,7 +7,7 @@ import pytest
 
 from exo_core import DRAM, DRAM_STATIC, CodegenError, config, proc
 from exo_core.errors import InvalidCursorError
-from exo_core.scheduling import lift_scope, parallelize_loop, reorder_loops
+from exo_core.scheduling import fuse, lift_scope, parallelize_loop, reorder_loops
 
 from .checks import body_text, check_equiv, refused
 
@@ -417,12 +417,27 @@ def static_in_callee(n: size, x: f32[n, 8], y: f32[n, 8]):
         through_static_row(x[i, :], y[i, :])
 
 
+@proc
+def par_then_static(n: size, x: f32[n, 8], y: f32[n, 8]):
+    for i in par(0, n):
+        x[i, 0] = 1.0
+    for i in par(0, n):
+        t: f32[8] @ DRAM_STATIC
+        for j in seq(0, 8):
+            t[j] = x[i, j]
+        for j in seq(0, 8):
+            y[i, j] = t[7 - j]
+
+
 def test_parallelize_refuses_static_buffers():
     """Each iteration has its own ``t`` in the language; a static C array is one for all
     threads, so the parallel loop would race on it (directly or inside a callee)."""
     refused(parallelize_loop, static_in_body, "i", words=("uses buffer t in DRAM_STATIC:", "every thread"))
     refused(parallelize_loop, static_in_callee, "i",
             words=(r"uses buffer t in DRAM_STATIC \(in through_static_row\)",))
+    # fusing par loops is the same check (the backend would refuse the second one as well)
+    loops = par_then_static.find_loop("i", many=True)
+    refused(fuse, par_then_static, loops[0], loops[1], words=("would be par", "uses buffer t in DRAM_STATIC"))
 
 
 def test_parallelize_keeps_invalid_cursor_errors():

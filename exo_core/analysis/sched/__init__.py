@@ -52,6 +52,7 @@ from .reorder import (  # noqa: E402
     check_fission,
     check_fuse_loops,
     check_no_loop_carried,
+    check_parallel,
     check_reorder_loops,
     check_sink_alloc,
 )
@@ -59,7 +60,7 @@ from .reorder import (  # noqa: E402
 __all__ = [
     "CheckFailed", "check_unguard", "Access", "Effects", "block_effects", "context_facts", "prove_in_context",
     "prove_equal", "check_commute", "check_reorder_loops", "check_fission", "check_fuse_loops",
-    "check_no_loop_carried", "check_sink_alloc", "check_idempotent", "check_loop_nonempty",
+    "check_no_loop_carried", "check_parallel", "check_sink_alloc", "check_idempotent", "check_loop_nonempty",
     "check_body_independent_of_iter", "check_reduce_only", "access_in_window", "check_dead_after",
     "check_config_write_deletable", "check_bounds",
 ]

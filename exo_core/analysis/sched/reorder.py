@@ -6,7 +6,9 @@
   which Exo did not).
 * ``check_fuse_loops``: merging two adjacent loops (both bounds compared, Exo compared
   only ``hi``).
-* ``check_no_loop_carried``: iterations are independent (``parallelize_loop``).
+* ``check_no_loop_carried``: iterations are independent.
+* ``check_parallel``: that, and the body has no static buffer (a ``par`` loop's C runs its
+  iterations in threads).
 * ``check_sink_alloc``: no iteration reads a value of the buffer an earlier one wrote.
 
 Two executions are compared by renaming the atoms local to one of them (``rename``) and
@@ -19,7 +21,7 @@ from __future__ import annotations
 from ...ir.nodes import Alloc, For, If, WindowStmt
 from .. import logic as L
 from ..affine import Affine
-from ..effects import config_reads_of, config_writes
+from ..effects import config_reads_of, config_writes, shared_buffer_in
 from . import CheckFailed
 from .collect import collect, free_syms, rename, renamed
 from .deps import access_text, find_conflict, iteration_pair, races, verb, when
@@ -254,6 +256,19 @@ def check_no_loop_carried(proc, loop_path) -> None:
             f"{w1} {verb(x.kind)} {access_text(x)} and {w2} {verb(y.kind)} {access_text(y)}, "
             f"the same location: the iterations of the loop over {it.name} are not independent",
             x.src)
+
+
+def check_parallel(proc, loop_path) -> None:
+    """The loop's iterations may run in parallel threads: ``check_no_loop_carried``, and the
+    body allocates no buffer of a memory shared across calls, itself or in a callee (a
+    ``static`` array is one for every thread, where each iteration has its own)."""
+    proc = as_procdef(proc)
+    s = loop_at(proc, tuple(loop_path))
+    shared = shared_buffer_in(s.body)
+    if shared is not None:
+        raise CheckFailed(f"the body of the loop over {s.iter.name} uses {shared}: one buffer for every "
+                          "thread, so parallel iterations would share it", s.srcinfo)
+    check_no_loop_carried(proc, loop_path)
 
 
 def check_sink_alloc(proc, alloc_path) -> None:
