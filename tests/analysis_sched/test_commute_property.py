@@ -22,7 +22,9 @@ from .util import blk
 
 EXAMPLES = int(os.environ.get("SCHED_PROP_EXAMPLES", "200"))
 STATS: dict = {}
-prop = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomized: the same examples every run, so test_properties_saw_both_verdicts is not a
+# matter of luck (a random draw once gave the interchange check only 3 refusals in 200)
+prop = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
 def verdict(name, fn, *args) -> bool:
