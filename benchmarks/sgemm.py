@@ -1,6 +1,7 @@
 """SGEMM benchmark: examples/sgemm's ``sgemm_avx2`` vs numpy (OpenBLAS, one thread) vs the naive
-loop nest at -O3, against the machine's measured single-core FMA peak; plus the seconds to
-parse + schedule the example and to emit its C.
+loop nest at -O3, against the machine's measured single-core FMA peak; the main micro-kernel
+alone with its operands in L1; plus the seconds to parse + schedule the example and to emit
+its C.
 
 Run by ``nox -s bench`` (benchmarks/run.py calls ``main()``) or ``python benchmarks/sgemm.py
 [--quick]``. Writes ``bench-results/sgemm.json`` and ``bench-results/sgemm.png``.
@@ -99,6 +100,51 @@ def compile_side() -> tuple[object, dict]:
         "c_lines_sgemm_avx2": len(c_src.splitlines()),
         "primitive_calls_sgemm_avx2": len(avx2.trace().splitlines()),
     }
+
+
+def measure_micro_kernel(sg, reps: int = 100_000) -> dict:
+    """GFLOPS of the main micro-kernel alone (the ``MR x NR`` kernel of ``KUNROLL`` k steps per
+    trip, as ``sgemm_avx2`` calls it, over one ``KC``-long block) with its operands in L1:
+    called ``reps`` times from a loop proc on the same packed sliver of ``A``, tile of ``B``
+    and tile of ``C``, best of five. Set against the FMA peak it splits the gap to the peak
+    into the kernel's own share (its loop and its per-call prologue and epilogue) and the
+    rest (packing, caches, edges)."""
+    import numpy as np
+
+    from exo_core import proc
+
+    isa = sg.AVX2_ISA
+    mr, nr, kc, ku = isa.mr, isa.nr, isa.kc, isa.kunroll
+    ref = sg.kernel_ref(mr, nr, strides=(mr, nr), kmult=ku)
+    kernel = sg.schedule_kernel(ref, isa, mr, nr, kunroll=ku)
+
+    @proc
+    def micro_kernel_loop(reps: size, K: size, A: f32[K, mr], B: f32[K, nr], C: f32[mr, nr]):  # noqa: F821
+        assert K % ku == 0
+        for _rep in seq(0, reps):  # noqa: F821
+            kernel(K, A, B, C)
+
+    # not inlined into the loop, as in sgemm_avx2 (there it has many callers); inlined, gcc
+    # spills accumulators and the figure would not be the kernel's
+    lib = ctypes.CDLL(micro_kernel_loop.jit(cflags=["-fno-inline"]).library_path)
+    f = lib.micro_kernel_loop
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
+    f.argtypes, f.restype = [ptr, i64, i64, ptr, ptr, ptr], None
+    rng = np.random.default_rng(0)
+    A = (rng.standard_normal((kc, mr)) * 1e-3).astype(np.float32)
+    B = (rng.standard_normal((kc, nr)) * 1e-3).astype(np.float32)
+    C = np.zeros((mr, nr), np.float32)
+    f(None, 1000, kc, A.ctypes.data, B.ctypes.data, C.ctypes.data)  # warm up: caches, frequency
+    expected = 1000 * (A.astype(np.float64).T @ B.astype(np.float64))
+    if not np.allclose(C, expected, rtol=1e-3, atol=1e-4):  # a figure for wrong code is no figure
+        raise AssertionError(f"{kernel.name()} in micro_kernel_loop computed a wrong C tile")
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        f(None, reps, kc, A.ctypes.data, B.ctypes.data, C.ctypes.data)
+        best = min(best, time.perf_counter() - t0)
+    return {"kernel": kernel.name(), "k": kc, "calls": reps,
+            "gflops_operands_in_l1": round(2.0 * mr * nr * kc * reps / best / 1e9, 2)}
 
 
 class _Window(ctypes.Structure):
@@ -200,6 +246,11 @@ def run(quick: bool = False) -> dict:
 
     peak = measure_peak()
     sg, compile_info = compile_side()
+    micro = measure_micro_kernel(sg, 20_000 if quick else 100_000)
+    if peak:
+        micro["pct_peak"] = round(100 * micro["gflops_operands_in_l1"] / peak, 1)
+    print(f"micro-kernel {micro['kernel']}, operands in L1: {micro['gflops_operands_in_l1']:.1f} GFLOPS"
+          + (f" ({micro['pct_peak']} % of the FMA peak)" if peak else ""), flush=True)
     ours = _c_function(sg.sgemm_avx2.jit(), "sgemm_avx2")
     naive = _c_function(sg.sgemm_naive.jit(target="c", cflags=["-O3"]), "sgemm_naive")
 
@@ -270,6 +321,7 @@ def run(quick: bool = False) -> dict:
                            f"{isa.kc}x{isa.nc} B block packed)",
                    "naive": "sgemm_naive, built-in C target with -O3"},
         "compile": compile_info,
+        "micro_kernel": micro,
         "sizes": rows,
         "odd_sizes_vs_tile_multiple": odd_rows,
         "odd_sizes_vs_nearest_tile_shape": edge_shapes,
@@ -286,6 +338,7 @@ def run(quick: bool = False) -> dict:
             "min_odd_ratio_to_tile_multiple": min(r["ratio_to_tile_multiple"] for r in odd_rows),
             "min_odd_numpy_normalized_ratio": min(r["numpy_normalized_ratio"] for r in odd_rows),
             "best_pct_of_peak": max((r.get("exo_core_pct_peak", 0) for r in rows), default=None),
+            "micro_kernel_pct_of_peak_operands_in_l1": micro.get("pct_peak"),
         },
     }
 

@@ -1,4 +1,5 @@
-"""The statistics benchmarks/sgemm.py uses to state where our sgemm stands against numpy."""
+"""The statistics benchmarks/sgemm.py uses to state where our sgemm stands against numpy, and its
+micro-kernel measurement."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SGEMM_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "sgemm.py"
 
@@ -55,3 +57,19 @@ def test_compile_bench_median_of_round_ratios():
     # per-round ratios 8.2/0.33, 10.2/0.53, 8.4/0.33, 30.4/0.33: the middle two averaged
     assert module._median_ratio(exo, ours) == round((8.2 / 0.33 + 8.4 / 0.33) / 2, 2)
     assert module._median_ratio(exo[:3], ours[:3]) == round(8.2 / 0.33, 2)  # 19.2, 24.8, 25.5
+
+
+def test_micro_kernel_measurement_runs_the_checked_kernel():
+    """The bench's micro-kernel figure: the sgemm's main kernel, called from a loop proc with
+    its operands in L1, checked against numpy before it is timed."""
+    pytest.importorskip("exo_x86", reason="the x86 plugin (plugins/exo_x86) is not installed")
+    import exo_x86
+
+    ok, reason = exo_x86.X86.can_run()
+    if not ok:
+        pytest.skip(f"not run: {reason}")
+    bench = _bench()
+    sg = bench._load(bench.SGEMM_PY, "bench_sgemm_micro_kernel_example")
+    got = bench.measure_micro_kernel(sg, reps=200)
+    assert got["kernel"] == "sgemm_avx2_6x16_k4" and got["k"] == 256 and got["calls"] == 200
+    assert got["gflops_operands_in_l1"] > 0
